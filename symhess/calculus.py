@@ -1,0 +1,362 @@
+"""Layered partial derivatives of network expressions, sums and Kronecker deltas.
+
+Differentiation follows NOTATION.md: with respect to a weight, an expression is a
+function of all weights; with respect to an activation (``a_j``, ``z_j``, ``a_k``,
+``y_k``) quantities upstream of it are constants and downstream ones (``E_n``,
+``delta_k``, ...) are functions of it.  Every local derivative comes from the network's
+definitions (:mod:`symhess.network`), composed by the chain rule.
+
+>>> from symhess.network import W2, E_N, DELTA, Z, k, j
+>>> collapse(derivative(E_N, W2[k, j]))
+delta[k]*z[j]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import permutations
+
+import sympy as sp
+
+from . import network as nw
+
+Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
+
+
+class PD(sp.Function):
+    """An unevaluated partial derivative ``∂f/∂v`` (for displaying chain-rule steps)."""
+
+    nargs = 2
+
+
+# --------------------------------------------------------------------------- derivatives
+def derivative(expr: sp.Expr, v: sp.Expr, *, lazy: bool = False,
+               avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+    """d expr / d v by the chain rule through the network's definitions.
+
+    With ``lazy=True`` the result keeps local derivatives as :class:`PD` placeholders
+    (one chain-rule step, as a reader writes it); :func:`evaluate_pd` fills them in.
+
+    >>> from symhess.network import Z, A_HID, W1, j, jp, i
+    >>> derivative(Z[j], W1[jp, i])
+    x[i]*KroneckerDelta(j, j')*h'(a1[j])
+    """
+    expr = sp.sympify(expr)
+    return _d(expr, v, lazy, frozenset(avoid) | symbols_of(expr) | symbols_of(v))
+
+
+def symbols_of(e: sp.Basic) -> frozenset[sp.Symbol]:
+    """Free symbols and summation indices of ``e`` (names a fresh index must avoid)."""
+    out = set(e.free_symbols)
+    for s in e.atoms(sp.Sum):
+        out |= {lim[0] for lim in s.limits}
+    return frozenset(x for x in out if isinstance(x, sp.Symbol))
+
+
+def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
+    if e.is_Number or isinstance(e, sp.KroneckerDelta):
+        return sp.S.Zero
+    if isinstance(e, sp.Add):
+        return sp.Add(*(_d(a, v, lazy, taken) for a in e.args))
+    if isinstance(e, sp.Mul):
+        out = []
+        for pos, a in enumerate(e.args):
+            da = _d(a, v, lazy, taken)
+            if da != 0:
+                out.append(sp.Mul(*e.args[:pos], da, *e.args[pos + 1:]))
+        return sp.Add(*out)
+    if isinstance(e, sp.Pow):
+        if e.exp.free_symbols & _variables(v):
+            raise NotImplementedError(f"derivative of a power with variable exponent: {e}")
+        db = _d(e.base, v, lazy, taken)
+        return e.exp * e.base ** (e.exp - 1) * db if db != 0 else sp.S.Zero
+    if isinstance(e, sp.Sum):
+        body, limits = _avoid_clash(e, v, taken)
+        db = _d(body, v, lazy, taken)
+        return sp.Sum(db, *limits) if db != 0 else sp.S.Zero
+    if isinstance(e, PD):
+        raise NotImplementedError("derivative of an unevaluated derivative")
+    return _atom(e, v, lazy, taken)
+
+
+def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
+    if isinstance(e, sp.Indexed) and isinstance(v, sp.Indexed) and e.base == v.base:
+        return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(e.indices, v.indices)))
+    if e == v:
+        return sp.S.One
+    chain = nw.error_chain(e)
+    if chain is not None:  # E_n, delta, M: functions of the a_k
+        if isinstance(v, sp.Indexed) and v.base is nw.T3:
+            return sp.S.Zero
+        d = nw.fresh("k", e, v, *taken)
+        inner = _d(nw.A_OUT[d], v, False, taken | {d})
+        if _is_zero(inner):
+            return sp.S.Zero
+        nxt, lead = chain
+        outer = PD(e, nw.A_OUT[d]) if lazy else nxt[(*lead, d)]
+        inner = PD(nw.A_OUT[d], v) if lazy else inner
+        return sp.Sum(outer * inner, (d, 1, nw.SIZES["k"]))
+    if isinstance(e, sp.Indexed):
+        dfn = nw.definition(e, taken)
+        if dfn is None:  # inputs, targets, weights of another layer
+            return sp.S.Zero
+        val = _d(dfn, v, False, taken | symbols_of(dfn))
+        if _is_zero(val):
+            return sp.S.Zero
+        return PD(e, v) if lazy else val
+    if isinstance(e, sp.Function) and type(e) in nw.ACTIVATION_CHAIN[:-1]:
+        (u,) = e.args
+        du = _d(u, v, False, taken)
+        if _is_zero(du):
+            return sp.S.Zero
+        nxt = nw.ACTIVATION_CHAIN[nw.ACTIVATION_CHAIN.index(type(e)) + 1]
+        return nxt(u) * (PD(u, v) if lazy else du)
+    if isinstance(e, sp.Symbol):
+        return sp.S.Zero
+    raise NotImplementedError(f"cannot differentiate {e!r} (type {type(e).__name__})")
+
+
+def evaluate_pd(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+    """Replace every :class:`PD` placeholder by its value from the definitions."""
+    taken = frozenset(avoid) | symbols_of(expr)
+    return expr.replace(lambda e: isinstance(e, PD),
+                        lambda e: collapse(derivative(e.args[0], e.args[1], avoid=taken)))
+
+
+def _variables(v: sp.Expr) -> set[sp.Basic]:
+    return set(v.free_symbols)
+
+
+def _is_zero(e: sp.Expr) -> bool:
+    return collapse(e) == 0
+
+
+def _avoid_clash(s: sp.Sum, v: sp.Expr, taken: frozenset) -> tuple[sp.Expr, list[Limit]]:
+    body, limits = s.function, list(s.limits)
+    for pos, (d, lo, hi) in enumerate(limits):
+        if d in v.free_symbols:
+            new = nw.fresh(nw.letter_of(d), s, v, *taken)
+            body = body.xreplace({d: new})
+            limits[pos] = (new, lo, hi)
+    return body, limits
+
+
+# --------------------------------------------------------------------------- normal form
+@dataclass(frozen=True)
+class Term:
+    """One term of a sum-of-products normal form: ``sum_{limits} factor``."""
+
+    limits: tuple[Limit, ...]
+    factor: sp.Expr
+
+    def to_expr(self) -> sp.Expr:
+        out = self.factor
+        for lim in reversed(self.limits):
+            out = sp.Sum(out, lim)
+        return out
+
+
+def terms(expr: sp.Expr) -> list[Term]:
+    """``expr`` as a flat list of terms with all sums pulled outwards.
+
+    >>> from symhess.network import DELTA, W2, k, j
+    >>> [t.factor for t in terms(sp.Sum(W2[k, j] * DELTA[k], (k, 1, 3)) + 2)]
+    [2, delta[k]*w2[k, j]]
+    """
+    return _terms(sp.sympify(expr), set())
+
+
+def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
+    if isinstance(e, sp.Add):
+        return [t for a in e.args for t in _terms(a, taken)]
+    if isinstance(e, sp.Mul):
+        acc = [Term((), sp.S.One)]
+        for a in e.args:
+            new = []
+            for left in acc:
+                used = taken | {lim[0] for lim in left.limits} | left.factor.free_symbols
+                for right in _terms(a, used):
+                    new.append(Term(left.limits + right.limits, left.factor * right.factor))
+            acc = new
+        return acc
+    if isinstance(e, sp.Sum):
+        body, limits = e.function, []
+        for d, lo, hi in e.limits:
+            if d in taken:
+                new = _fresh_avoiding(nw.letter_of(d), taken | e.free_symbols | {lim[0] for lim in e.limits})
+                body = body.xreplace({d: new})
+                d = new
+            limits.append((d, lo, hi))
+        inner_taken = taken | {lim[0] for lim in limits}
+        return [Term(tuple(limits) + t.limits, t.factor) for t in _terms(body, inner_taken)]
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 1 and e.base.has(sp.Sum):
+        return _terms(sp.Mul(*([e.base] * int(e.exp)), evaluate=False), taken)
+    return [Term((), e)]
+
+
+def _fresh_avoiding(letter: str, used: set) -> sp.Symbol:
+    p = 0
+    while nw.index(letter, p) in used:
+        p += 1
+    return nw.index(letter, p)
+
+
+def collapse_term(t: Term) -> Term | None:
+    """Collapse Kronecker deltas against sums in one term; None when the term is zero.
+
+    ``sum_{k''} M_{k'k''} I_{k''k} = M_{k'k}``; a sum whose summand does not depend on its
+    index becomes a factor of the range's size.
+    """
+    limits, factor = list(t.limits), sp.expand(t.factor)
+    if factor == 0:
+        return None
+    changed = True
+    while changed:
+        changed = False
+        dummies = [lim[0] for lim in limits]
+        for kd in factor.atoms(sp.KroneckerDelta):
+            a, b = kd.args
+            for dummy, other in ((a, b), (b, a)):
+                if dummy in dummies and dummy != other:
+                    pos = dummies.index(dummy)
+                    limits.pop(pos)
+                    factor = factor.xreplace({kd: sp.S.One}).xreplace({dummy: other})
+                    limits = [(d, lo.xreplace({dummy: other}), hi.xreplace({dummy: other}))
+                              for d, lo, hi in limits]
+                    changed = True
+                    break
+            if changed:
+                break
+    kept = []
+    for d, lo, hi in limits:
+        if d in factor.free_symbols:
+            kept.append((d, lo, hi))
+        else:
+            factor = factor * (hi - lo + 1)
+    if factor == 0:
+        return None
+    return Term(tuple(kept), factor)
+
+
+def collapse(expr: sp.Expr) -> sp.Expr:
+    """Expand, pull sums out, collapse Kronecker deltas, and rebuild.
+
+    >>> from symhess.network import MM, kp, k
+    >>> d = nw.index("k", 2)
+    >>> collapse(sp.Sum(MM[kp, d] * sp.KroneckerDelta(d, k), (d, 1, nw.SIZES["k"])))
+    M[k', k]
+    """
+    out = []
+    for t in terms(sp.expand(expr)):
+        for sub in _split(t):
+            c = collapse_term(sub)
+            if c is not None:
+                out.append(c)
+    return sp.Add(*(t.to_expr() for t in out))
+
+
+def _split(t: Term) -> list[Term]:
+    f = sp.expand(t.factor)
+    if isinstance(f, sp.Add):
+        return [Term(t.limits, a) for a in f.args]
+    return [Term(t.limits, f)]
+
+
+# --------------------------------------------------------------------------- canonical form
+def canonical_terms(expr: sp.Expr, symmetric: tuple[sp.IndexedBase, ...] = (nw.MM,)) -> dict[str, sp.Expr]:
+    """A canonical map ``term key -> coefficient`` for proving two expressions equal.
+
+    Each rewrite is an identity: renaming summation indices, the symmetry of ``M_kk'``,
+    and replacing ``q`` by ``p`` next to a Kronecker delta ``I_pq`` of free indices.
+
+    >>> from symhess.network import MM, DELTA, k, kp
+    >>> canonical_terms(MM[k, kp]) == canonical_terms(MM[kp, k])
+    True
+    """
+    out: dict[str, sp.Expr] = {}
+    for t in terms(sp.expand(expr)):
+        for sub in _split(t):
+            c = collapse_term(sub)
+            if c is None:
+                continue
+            coeff, rest = c.factor.as_coeff_Mul()
+            rest = _kronecker_identify(rest, {lim[0] for lim in c.limits})
+            key = _canonical_key(c.limits, rest, symmetric)
+            out[key] = out.get(key, sp.S.Zero) + coeff
+    return {key: val for key, val in out.items() if val != 0}
+
+
+def _kronecker_identify(f: sp.Expr, dummies: set[sp.Symbol]) -> sp.Expr:
+    """Next to ``I_pq`` (p, q free) write ``p`` for ``q`` in the other factors."""
+    kds = sorted(f.atoms(sp.KroneckerDelta), key=sp.default_sort_key)
+    holders = {kd: sp.Symbol(f"__kd{pos}") for pos, kd in enumerate(kds)}
+    g = f.xreplace(holders)
+    for kd in kds:
+        a, b = sorted(kd.args, key=str)
+        if a in dummies or b in dummies:
+            continue
+        g = g.xreplace({b: a})
+    return g.xreplace({v: kd for kd, v in holders.items()})
+
+
+def _canonical_key(limits: tuple[Limit, ...], f: sp.Expr, symmetric: tuple[sp.IndexedBase, ...]) -> str:
+    dummies = [lim[0] for lim in limits]
+    best: str | None = None
+    for perm in permutations(range(len(dummies))):
+        names = {d: sp.Symbol(f"_{nw.letter_of(d)}{p}", integer=True) for d, p in zip(dummies, perm)}
+        g = f.xreplace(names)
+        g = g.replace(lambda e: isinstance(e, sp.Indexed) and e.base in symmetric,
+                      lambda e: e.base[tuple(sorted(e.indices, key=str))])
+        lims = sorted(f"{names[d]}:{lo}:{hi}" for d, lo, hi in limits)
+        key = f"{lims}|{sp.srepr(g)}"
+        if best is None or key < best:
+            best = key
+    if best is None:
+        g = f.replace(lambda e: isinstance(e, sp.Indexed) and e.base in symmetric,
+                      lambda e: e.base[tuple(sorted(e.indices, key=str))])
+        best = f"[]|{sp.srepr(g)}"
+    return best
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """A reader's form: deltas collapsed, ``I_{jj'} f(j')`` written ``I_{jj'} f(j)``,
+    summation indices renamed to the fewest primes, constants moved out of sums, common
+    factors pulled out.
+
+    >>> from symhess.network import MM, W2, k, kp
+    >>> d = nw.index("k", 2)
+    >>> tidy(sp.Sum(W2[d, 1] * MM[k, d], (d, 1, nw.SIZES["k"])))
+    Sum(M[k, k']*w2[k', 1], (k', 1, K))
+    """
+    out = []
+    for t in terms(sp.expand(expr)):
+        for sub in _split(t):
+            c = collapse_term(sub)
+            if c is None:
+                continue
+            dummies = [lim[0] for lim in c.limits]
+            f = _kronecker_identify(c.factor, set(dummies))
+            free = f.free_symbols - set(dummies)
+            renames: dict[sp.Symbol, sp.Symbol] = {}
+            for d in dummies:
+                new = _fresh_avoiding(nw.letter_of(d), free | set(renames.values()))
+                renames[d] = new
+            tmp = {d: sp.Dummy(d.name) for d in dummies}
+            f = f.xreplace(tmp).xreplace({tmp[d]: renames[d] for d in dummies})
+            inside, outside = [], []
+            for fac in sp.Mul.make_args(f):
+                (inside if fac.free_symbols & set(renames.values()) else outside).append(fac)
+            body = sp.Mul(*inside)
+            for d, lo, hi in reversed(c.limits):
+                body = sp.Sum(body, (renames[d], lo, hi))
+            out.append(sp.Mul(*outside) * body)
+    return sp.factor_terms(sp.Add(*out))
+
+
+def provably_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """True when ``a - b`` reduces to zero in canonical form (a proof); False means unknown.
+
+    >>> from symhess.network import MM, k, kp
+    >>> provably_equal(MM[k, kp], MM[kp, k])
+    True
+    """
+    return not canonical_terms(sp.expand(a - b))
