@@ -17,6 +17,7 @@ from itertools import permutations
 
 import sympy as sp
 
+from . import model as md
 from . import network as nw
 
 Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
@@ -37,8 +38,9 @@ def derivative(expr: sp.Expr, v: sp.Expr, *, lazy: bool = False,
     (one chain-rule step, as a reader writes it); :func:`evaluate_pd` fills them in.
 
     >>> from symhess.network import Z, A_HID, W1, j, jp, i
-    >>> derivative(Z[j], W1[jp, i])
-    x[i]*KroneckerDelta(j, j')*h'(a1[j])
+    >>> from symhess.network import X, hp
+    >>> provably_equal(derivative(Z[j], W1[jp, i]), X[i] * sp.KroneckerDelta(j, jp) * hp(A_HID[j]))
+    True
     """
     expr = sp.sympify(expr)
     return _d(expr, v, lazy, frozenset(avoid) | symbols_of(expr) | symbols_of(v))
@@ -73,6 +75,9 @@ def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
         body, limits = _avoid_clash(e, v, taken)
         db = _d(body, v, lazy, taken)
         return sp.Sum(db, *limits) if db != 0 else sp.S.Zero
+    if isinstance(e, sp.Integral):  # differentiation under the integral sign
+        db = _d(e.function, v, lazy, taken)
+        return sp.Integral(db, *e.limits) if db != 0 else sp.S.Zero
     if isinstance(e, PD):
         raise NotImplementedError("derivative of an unevaluated derivative")
     return _atom(e, v, lazy, taken)
@@ -83,6 +88,19 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
         return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(e.indices, v.indices)))
     if e == v:
         return sp.S.One
+    jet = md.jet_next(e)
+    if jet is not None:  # generic model: y_n, its derivatives, E(w)
+        if isinstance(v, sp.Indexed) and v.base is md.WV:
+            nxt, lead = jet
+            return nxt[(*lead, v.indices[0])]
+        return sp.S.Zero
+    fnext = md.fjet_next(e)
+    if fnext is not None:  # y(x, w) and its derivatives
+        if isinstance(v, sp.Indexed) and v.base is md.WV:
+            return fnext(*e.args, v.indices[0])
+        return sp.S.Zero
+    if isinstance(e, (md.Pxt, md.Px, md.Ptx, md.CondMean)):
+        return sp.S.Zero
     chain = nw.error_chain(e)
     if chain is not None:  # E_n, delta, M: functions of the a_k
         if isinstance(v, sp.Indexed) and v.base is nw.T3:
@@ -262,7 +280,8 @@ def _split(t: Term) -> list[Term]:
 
 
 # --------------------------------------------------------------------------- canonical form
-def canonical_terms(expr: sp.Expr, symmetric: tuple[sp.IndexedBase, ...] = (nw.MM,)) -> dict[str, sp.Expr]:
+def canonical_terms(expr: sp.Expr,
+                    symmetric: tuple[sp.IndexedBase, ...] = (nw.MM, nw.T3, *md.SYMMETRIC)) -> dict[str, sp.Expr]:
     """A canonical map ``term key -> coefficient`` for proving two expressions equal.
 
     Each rewrite is an identity: renaming summation indices, the symmetry of ``M_kk'``,
@@ -305,14 +324,14 @@ def _canonical_key(limits: tuple[Limit, ...], f: sp.Expr, symmetric: tuple[sp.In
         names = {d: sp.Symbol(f"_{nw.letter_of(d)}{p}", integer=True) for d, p in zip(dummies, perm)}
         g = f.xreplace(names)
         g = g.replace(lambda e: isinstance(e, sp.Indexed) and e.base in symmetric,
-                      lambda e: e.base[tuple(sorted(e.indices, key=str))])
+                      lambda e: _sym_sorted(e))
         lims = sorted(f"{names[d]}:{lo}:{hi}" for d, lo, hi in limits)
         key = f"{lims}|{sp.srepr(g)}"
         if best is None or key < best:
             best = key
     if best is None:
         g = f.replace(lambda e: isinstance(e, sp.Indexed) and e.base in symmetric,
-                      lambda e: e.base[tuple(sorted(e.indices, key=str))])
+                      lambda e: _sym_sorted(e))
         best = f"[]|{sp.srepr(g)}"
     return best
 
@@ -327,7 +346,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     >>> tidy(sp.Sum(W2[d, 1] * MM[k, d], (d, 1, nw.SIZES["k"])))
     Sum(M[k, k']*w2[k', 1], (k', 1, K))
     """
-    out = []
+    groups: dict[tuple, list[sp.Expr]] = {}
     for t in terms(sp.expand(expr)):
         for sub in _split(t):
             c = collapse_term(sub)
@@ -338,18 +357,32 @@ def tidy(expr: sp.Expr) -> sp.Expr:
             free = f.free_symbols - set(dummies)
             renames: dict[sp.Symbol, sp.Symbol] = {}
             for d in dummies:
-                new = _fresh_avoiding(nw.letter_of(d), free | set(renames.values()))
-                renames[d] = new
+                renames[d] = _fresh_avoiding(nw.letter_of(d), free | set(renames.values()))
             tmp = {d: sp.Dummy(d.name) for d in dummies}
             f = f.xreplace(tmp).xreplace({tmp[d]: renames[d] for d in dummies})
-            inside, outside = [], []
-            for fac in sp.Mul.make_args(f):
-                (inside if fac.free_symbols & set(renames.values()) else outside).append(fac)
-            body = sp.Mul(*inside)
-            for d, lo, hi in reversed(c.limits):
-                body = sp.Sum(body, (renames[d], lo, hi))
-            out.append(sp.Mul(*outside) * body)
+            key = tuple((renames[d], lo, hi) for d, lo, hi in c.limits)
+            groups.setdefault(key, []).append(f)
+    out = []
+    for limits, factors in groups.items():
+        dummies = {lim[0] for lim in limits}
+        body = sp.factor_terms(sp.Add(*factors))
+        inside, outside = [], []
+        for fac in sp.Mul.make_args(body):
+            (inside if fac.free_symbols & dummies else outside).append(fac)
+        inner = sp.Mul(*inside)
+        for lim in reversed(limits):
+            inner = sp.Sum(inner, lim)
+        out.append(sp.Mul(*outside) * inner)
     return sp.factor_terms(sp.Add(*out))
+
+
+_LEADING = {md.YH: 1, md.Y3: 1}  # y_n's jets are symmetric only in their weight indices
+
+
+def _sym_sorted(e: sp.Indexed) -> sp.Indexed:
+    lead = _LEADING.get(e.base, 0)
+    idx = tuple(e.indices)
+    return e.base[idx[:lead] + tuple(sorted(idx[lead:], key=str))]
 
 
 def provably_equal(a: sp.Expr, b: sp.Expr) -> bool:

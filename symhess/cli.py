@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -167,3 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symhess: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in symhess: say so plainly; SYMHESS_DEBUG=1 shows the trace
+        if os.environ.get("SYMHESS_DEBUG"):
+            raise
+        print(f"symhess: internal error: {type(exc).__name__}: {exc} "
+              "(a bug in symhess; rerun with SYMHESS_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3

@@ -1,8 +1,9 @@
-"""Numeric value of an index-generic network expression on a concrete :class:`Instance`.
+"""Numeric value of an index-generic expression on a concrete :class:`Instance`.
 
 Sums run over their ranges (sizes from the instance), indices take the values given,
-``delta_k``, ``M_kk'``, ``h'(a_j)`` ... are read off the instance.  This is how derived
-formulas and hand-written steps are evaluated numerically.
+``delta_k``, ``M_kk'``, ``h'(a_j)``, the jets of an unspecified model and its densities are
+read off the instance; integrals use the instance's quadrature rules.  This is how
+derived formulas and hand-written steps are evaluated numerically.
 
 >>> from symhess.instance import make_instance
 >>> from symhess.network import NetworkConfig, Z, MM, j, jp, k, kp
@@ -13,9 +14,10 @@ True
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from . import network as nw
@@ -27,14 +29,14 @@ class NotEvaluable(SymhessError):
     """The expression holds something with no numeric meaning on an instance."""
 
 
-def evaluate(expr: sp.Expr, inst: Instance, indices: Mapping[sp.Symbol, int]) -> float:
-    """The value of ``expr`` at ``inst`` with free indices set by ``indices``."""
-    sizes = {nw.SIZES["i"]: int(inst.cfg.D), nw.SIZES["j"]: int(inst.cfg.M),
-             nw.SIZES["k"]: int(inst.cfg.K)}
-    return float(_ev(sp.sympify(expr), inst, {**sizes, **indices}))
+def evaluate(expr: sp.Expr, inst: Instance, indices: Mapping[sp.Symbol, Any]) -> float:
+    """The value of ``expr`` at ``inst`` with free indices (and free x, t) set by ``indices``."""
+    env: dict[sp.Symbol, Any] = {**inst.size_env(), **indices}
+    val = _ev(sp.sympify(expr), inst, env)
+    return float(np.real(val))
 
 
-def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, int]) -> float:
+def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
     if e.is_Number:
         return float(e)
     if isinstance(e, sp.Symbol):
@@ -48,33 +50,59 @@ def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, int]) -> float:
         if arr is None:
             raise NotEvaluable(f"no values for {e.base}")
         idx = tuple(int(_ev(a, inst, env)) for a in e.indices)
-        if any(v < 0 or v >= s for v, s in zip(idx, arr.shape)):
+        if len(idx) != arr.ndim or any(v < 0 or v >= s for v, s in zip(idx, arr.shape)):
             raise NotEvaluable(f"index out of range in {e}: {idx}")
         return float(arr[idx])
     if isinstance(e, sp.KroneckerDelta):
         a, b = (_ev(x, inst, env) for x in e.args)
         return 1.0 if a == b else 0.0
     if isinstance(e, sp.Add):
-        return math.fsum(_ev(a, inst, env) for a in e.args)
+        out: Any = 0.0
+        for a in e.args:
+            out = out + _ev(a, inst, env)
+        return out
     if isinstance(e, sp.Mul):
         out = 1.0
         for a in e.args:
-            out *= _ev(a, inst, env)
+            out = out * _ev(a, inst, env)
         return out
     if isinstance(e, sp.Pow):
-        return _ev(e.base, inst, env) ** _ev(e.exp, inst, env)
+        return np.power(_ev(e.base, inst, env), _ev(e.exp, inst, env))
     if isinstance(e, sp.Sum):
         return _sum(e.function, list(e.limits), inst, env)
+    if isinstance(e, sp.Integral):
+        return _integral(e, inst, env)
     if isinstance(e, sp.Function) and type(e) in nw.ACTIVATION_CHAIN:
         order = nw.ACTIVATION_CHAIN.index(type(e))
-        return float(inst.activation[order](_ev(e.args[0], inst, env)))
+        return inst.activation[order](_ev(e.args[0], inst, env))
+    if isinstance(e, sp.Function) and type(e) in inst.functions:
+        args = [_ev(a, inst, env) for a in e.args]
+        return inst.functions[type(e)](*args)
     raise NotEvaluable(f"cannot evaluate {type(e).__name__}: {e}")
 
 
-def _sum(body: sp.Expr, limits: list, inst: Instance, env: dict[sp.Symbol, int]) -> float:
+def _sum(body: sp.Expr, limits: list, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
     (d, lo, hi), rest = limits[0], limits[1:]
-    total = []
+    total: Any = 0.0
     for v in range(int(_ev(lo, inst, env)), int(_ev(hi, inst, env)) + 1):
         inner = {**env, d: v}
-        total.append(_sum(body, rest, inst, inner) if rest else _ev(body, inst, inner))
-    return math.fsum(total)
+        total = total + (_sum(body, rest, inst, inner) if rest else _ev(body, inst, inner))
+    return total
+
+
+def _integral(e: sp.Integral, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
+    depth = max((np.ndim(v) for v in env.values()), default=0)
+    new = dict(env)
+    weight: Any = 1.0
+    nvars = len(e.limits)
+    for pos, lim in enumerate(e.limits):
+        var = lim[0]
+        if len(lim) != 1 or var not in inst.quadrature:
+            raise NotEvaluable(f"no quadrature rule for ∫ d{var}")
+        nodes, w = inst.quadrature[var]
+        shape = (1,) * (depth + pos) + (len(nodes),) + (1,) * (nvars - pos - 1)
+        new[var] = nodes.reshape(shape)
+        weight = weight * w.reshape(shape)
+    val = _ev(e.function, inst, new) * weight
+    full = np.broadcast_to(val, np.broadcast_shapes(np.shape(val), np.shape(weight)))
+    return full.sum(axis=tuple(range(full.ndim - nvars, full.ndim)))

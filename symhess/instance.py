@@ -12,6 +12,7 @@ that derived formulas are checked against.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -67,6 +68,9 @@ class Instance:
     weights: tuple[tuple[Any, int, int], ...]
     _hessian_fn: Callable[..., np.ndarray] = field(repr=False)
     _args: tuple[np.ndarray, ...] = field(repr=False)
+    functions: dict[type, Callable[..., Any]] = field(default_factory=dict, repr=False)
+    quadrature: dict[sp.Symbol, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    model_sizes: dict[str, int] = field(default_factory=dict)
 
     def hessian(self) -> np.ndarray:
         """The brute-force Hessian d2E_n/dw dw' (SymPy, lambdified), weights in :attr:`weights` order."""
@@ -80,6 +84,12 @@ class Instance:
     def sizes(self) -> dict[str, int]:
         return {"D": int(self.cfg.D), "M": int(self.cfg.M), "K": int(self.cfg.K)}
 
+    def size_env(self) -> dict[sp.Symbol, int]:
+        """Values of the size symbols D, M, K, N, W."""
+        return {nw.SIZES["i"]: int(self.cfg.D), nw.SIZES["j"]: int(self.cfg.M),
+                nw.SIZES["k"]: int(self.cfg.K), nw.SIZES["n"]: self.model_sizes.get("N", 3),
+                nw.SIZES["r"]: self.model_sizes.get("W", 3)}
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -87,9 +97,27 @@ class _Compiled:
     wsyms: tuple[sp.Symbol, ...]
     xsyms: tuple[sp.Symbol, ...]
     tsyms: tuple[sp.Symbol, ...]
-    hess: Callable[..., np.ndarray]
+    hess: _LazyHessian
     act: tuple[Callable[[float], float], ...]
     err_derivs: tuple[Callable[..., Any], ...]
+
+
+class _LazyHessian:
+    """The brute-force Hessian, differentiated and lambdified on first use only."""
+
+    def __init__(self, E: sp.Expr, wsyms: tuple, xs: tuple, ts: tuple) -> None:
+        self.E, self.wsyms, self.xs, self.ts = E, wsyms, xs, ts
+        self.fn: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.fn is None:
+            grad = [sp.diff(self.E, w) for w in self.wsyms]
+            H = sp.zeros(len(self.wsyms), len(self.wsyms))
+            for r, gr in enumerate(grad):
+                for c in range(r, len(self.wsyms)):
+                    H[r, c] = H[c, r] = sp.diff(gr, self.wsyms[c])
+            self.fn = sp.lambdify([self.wsyms, self.xs, self.ts], H, modules="numpy", cse=True)
+        return self.fn(*args)
 
 
 @lru_cache(maxsize=32)
@@ -111,12 +139,7 @@ def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
     A = [sp.Symbol(f"A_{q}") for q in range(1, K + 1)]
     E_of_A = error_expr(cfg.error, A, list(ts), rng)
     E = E_of_A.subs(dict(zip(A, a2)))
-    grad_w = [sp.diff(E, w) for w in wsyms]
-    H = sp.zeros(len(wsyms), len(wsyms))
-    for r, gr in enumerate(grad_w):
-        for c in range(r, len(wsyms)):
-            H[r, c] = H[c, r] = sp.diff(gr, wsyms[c])
-    hess = sp.lambdify([wsyms, xs, ts], H, modules="numpy", cse=True)
+    hess = _LazyHessian(E, wsyms, xs, ts)
     act = tuple(sp.lambdify(_U, sp.diff(hx, _U, q), "numpy") for q in range(4))
     grad = [sp.diff(E_of_A, a) for a in A]
     hmat = [[sp.diff(g, a) for a in A] for g in grad]
@@ -158,5 +181,70 @@ def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0) -> Instance
     arrays = {nw.X: x, nw.T: t, nw.W1: w1, nw.W2: w2, nw.A_HID: a1, nw.Z: z, nw.A_OUT: a2,
               nw.Y: a2, nw.DELTA: delta, nw.MM: Mm, nw.T3: T}
     wvec = np.array([(w1 if base is nw.W1 else w2)[a, c] for base, a, c in comp.weights])
-    return Instance(cfg, arrays, {nw.E_N: float(E)}, act, comp.weights, comp.hess,
-                    (wvec, x[1:], t[1:]))
+    model_arrays, model_scalars, functions = _model_jets(rng, N=3, W=3)
+    arrays.update(model_arrays)
+    return Instance(cfg, arrays, {nw.E_N: float(E), **model_scalars}, act, comp.weights,
+                    comp.hess, (wvec, x[1:], t[1:]), functions, _quadrature(), {"N": 3, "W": 3})
+
+
+def _sym(rng: np.random.Generator, shape: tuple[int, ...], lead: int) -> np.ndarray:
+    """A random array symmetric in its axes after the first ``lead`` ones."""
+    a = rng.normal(size=shape)
+    tail = list(range(lead, len(shape)))
+    out = np.zeros(shape)
+    perms = list(itertools.permutations(tail))
+    for p in perms:
+        out = out + np.transpose(a, list(range(lead)) + list(p))
+    return out / len(perms)
+
+
+def _model_jets(rng: np.random.Generator, N: int, W: int) -> tuple[dict, dict, dict]:
+    """Random jets of an unspecified model y(x, w) and error E(w), and a concrete density.
+
+    Jets (value, gradient, Hessian, third derivative) of a smooth function at a point are
+    unconstrained apart from symmetry, so identities for every smooth model are checked
+    on random jets.  The integral form uses x ~ N(0, 1), t | x ~ N(f(x), 0.6^2).
+    """
+    from . import model as md
+    yn = np.concatenate([[0.0], rng.normal(size=N)])
+    tn = np.concatenate([[0.0], rng.normal(size=N)])
+    yg = np.zeros((N + 1, W + 1)); yg[1:, 1:] = rng.normal(size=(N, W))
+    yh = np.zeros((N + 1, W + 1, W + 1)); yh[1:, 1:, 1:] = _sym(rng, (N, W, W), 1)
+    y3 = np.zeros((N + 1,) + (W + 1,) * 3); y3[1:, 1:, 1:, 1:] = _sym(rng, (N, W, W, W), 1)
+    eg = np.zeros(W + 1); eg[1:] = rng.normal(size=W)
+    eh = np.zeros((W + 1,) * 2); eh[1:, 1:] = _sym(rng, (W, W), 0)
+    e3 = np.zeros((W + 1,) * 3); e3[1:, 1:, 1:] = _sym(rng, (W, W, W), 0)
+    arrays = {md.YN: yn, md.TN: tn, md.YG: yg, md.YH: yh, md.Y3: y3, md.EG: eg, md.EH: eh,
+              md.E3: e3}
+    c = rng.uniform(0.5, 1.5, size=(4, W + 1, W + 1))
+    c = (c + c.transpose(0, 2, 1)) / 2
+    y0 = rng.uniform(0.5, 1.5, size=3)
+    sigma = 0.6
+
+    def f(x):  # E[t|x]
+        return np.sin(x) + 0.5 * x
+
+    def gauss(u, s):
+        return np.exp(-0.5 * (u / s) ** 2) / (s * np.sqrt(2 * np.pi))
+
+    functions = {
+        md.Yx: lambda x: y0[0] * np.tanh(y0[1] * x + 0.2) + 0.3 * y0[2] * x,
+        md.YxG: lambda x, r: c[0, int(r), int(r)] * np.sin(c[1, int(r), int(r)] * x + r),
+        md.YxH: lambda x, r, s: c[2, int(r), int(s)] * np.cos(c[3, int(r), int(s)] * x + r + s),
+        md.YxT: lambda x, r, s, u: np.cos(x + r + s + u),
+        md.Pxt: lambda x, t: gauss(x, 1.0) * gauss(t - f(x), sigma),
+        md.Px: lambda x: gauss(x, 1.0),
+        md.Ptx: lambda t, x: gauss(t - f(x), sigma),
+        md.CondMean: f,
+    }
+    return arrays, {md.E_W: float(rng.normal())}, functions
+
+
+@lru_cache(maxsize=1)
+def _quadrature() -> dict[sp.Symbol, tuple[np.ndarray, np.ndarray]]:
+    from . import model as md
+    out = {}
+    for var, half, n in ((md.XV, 8.0, 90), (md.TV, 10.0, 140)):
+        nodes, weights = np.polynomial.legendre.leggauss(n)
+        out[var] = (nodes * half, weights * half)
+    return out

@@ -8,8 +8,8 @@ The network is written in PRML's index notation with SymPy ``Indexed`` objects::
 
 >>> latex_name(A_OUT[k])
 'a'
->>> sorted(s.name for s in SIZES.values())
-['D', 'K', 'M', 'N']
+>>> sorted({s.name for s in SIZES.values()})
+['D', 'K', 'M', 'N', 'W']
 >>> definition(A_HID[j])
 Sum(w1[j, i]*x[i], (i, 1, D))
 """
@@ -22,12 +22,15 @@ import sympy as sp
 
 # --- index letters and sizes -------------------------------------------------------------
 SIZES = {
+    "r": sp.Symbol("W", integer=True, positive=True),
+    "s": sp.Symbol("W", integer=True, positive=True),
     "i": sp.Symbol("D", integer=True, positive=True),
     "j": sp.Symbol("M", integer=True, positive=True),
     "k": sp.Symbol("K", integer=True, positive=True),
     "n": sp.Symbol("N", integer=True, positive=True),
 }
 LETTERS = tuple(SIZES)
+NETWORK_LETTERS = ("i", "j", "k", "n")
 
 
 def index(letter: str, primes: int = 0) -> sp.Symbol:

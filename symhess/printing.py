@@ -11,8 +11,19 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from . import model as md
 from . import network as nw
 from .calculus import PD
+
+_COMPONENT = {"r_1": "r", "s_1": "s"}
+_MODEL_FUNCS = {"Yx": r"y(\mathbf{x}, \mathbf{w})", "Pxt": r"p(\mathbf{x}, t)",
+                "Px": r"p(\mathbf{x})", "Ptx": r"p(t|\mathbf{x})", "CondMean": r"E[t|\mathbf{x}]"}
+
+
+def _dfrac(of: str, wrt: list[str]) -> str:
+    top = r"\partial" if len(wrt) == 1 else rf"\partial^{{{len(wrt)}}}"
+    den = " ".join(rf"\partial w_{{{i}}}" for i in wrt)
+    return rf"\frac{{{top} {of}}}{{{den}}}"
 
 _ORDER = {"x": 1, "t": 1, "z": 2, "h": 3, "I": 4, "w": 6, "delta": 7, "M": 8, "T3": 9}
 
@@ -27,6 +38,14 @@ class PRMLPrinter(LatexPrinter):
         self.layers = layers
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
+        b, ix = expr.base, [self._print(i) for i in expr.indices]
+        simple = {md.YN: "y", md.TN: "t", md.WV: "w"}
+        if b in simple:
+            return f"{simple[b]}_{{{ix[0]}}}"
+        if b in (md.YG, md.YH, md.Y3):
+            return _dfrac(f"y_{{{ix[0]}}}", ix[1:])
+        if b in (md.EG, md.EH, md.E3):
+            return _dfrac("E", ix)
         name = nw.latex_name(expr) if expr.base in nw.KIND else self._print(expr.base.label)
         sub = "".join(self._print(i) for i in expr.indices)
         layer = nw.layer_of(expr) if expr.base in nw.KIND else None
@@ -36,7 +55,17 @@ class PRMLPrinter(LatexPrinter):
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == nw.E_N:
             return "E_n"
-        return expr.name
+        if expr == md.XV:
+            return r"\mathbf{x}"
+        return _COMPONENT.get(expr.name, expr.name)
+
+    def _print_Integral(self, expr: sp.Integral) -> str:
+        ints = r"\int" * len(expr.limits)
+        ds = r"\, ".join("d" + self._print(lim[0]) for lim in expr.limits)
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = rf"\left({body}\right)"
+        return rf"{ints} {body} \, {ds}"
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: str | None = None) -> str:
         a, b = expr.args
@@ -46,6 +75,10 @@ class PRMLPrinter(LatexPrinter):
         name = type(expr).__name__
         if name in ("h", "h'", "h''", "h'''"):
             return f"{name}({self._print(expr.args[0])})"
+        if name in _MODEL_FUNCS:
+            return _MODEL_FUNCS[name]
+        if name in ("YxG", "YxH", "YxT"):
+            return _dfrac("y", [self._print(x) for x in expr.args[1:]])
         return super()._print_Function(expr, exp)
 
     def _print_PD(self, expr: PD) -> str:
@@ -82,6 +115,8 @@ class PRMLPrinter(LatexPrinter):
 def _factor_key(f: sp.Expr) -> tuple[int, str]:
     if isinstance(f, sp.Sum):
         return (20, str(f))
+    if isinstance(f, sp.Integral):  # last, so that no factor reads as part of the integrand
+        return (30, str(f))
     if isinstance(f, sp.Indexed):
         base = f.base.label.name if f.base not in nw.KIND else {
             nw.X: "x", nw.T: "t", nw.Z: "z", nw.W1: "w", nw.W2: "w", nw.DELTA: "delta",

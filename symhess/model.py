@@ -1,0 +1,108 @@
+"""The generic model of PRML §5.4.2 and exercise 5.17: y(x, w), targets, densities, jets.
+
+Quantities of a model that is left unspecified are represented by their *jets*: the
+value, gradient and Hessian with respect to the weight vector **w**, as independent
+symbols (``y_n``, ``∂y_n/∂w_r``, ``∂²y_n/∂w_r∂w_s`` …).  Any identity that holds for every
+smooth model holds for arbitrary values of these, which is what numeric checks draw.
+
+Two flavours:
+
+* data-point form (5.82–5.84): ``y_n`` is ``YN[n]``, ``t_n`` is ``TN[n]``; ``E`` (no subscript)
+  is an unspecified function of **w** unless a justification cites its definition;
+* integral form (5.193–5.194): ``y(x, w)`` is ``Yx(x)`` with ``x`` and ``t`` integration
+  variables, densities ``p(x, t)``, ``p(x)``, ``p(t|x)`` and the conditional mean ``E[t|x]``.
+
+>>> jet_next(YN[1])
+(YG, (1,))
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .network import index
+
+# weight vector components w_r, w_s (letters r, s range over all W weights)
+WV = sp.IndexedBase("wv")
+SIZE_W = sp.Symbol("W", integer=True, positive=True)
+
+YN = sp.IndexedBase("yn")       # y_n
+YG = sp.IndexedBase("yg")       # dy_n/dw_r
+YH = sp.IndexedBase("yh")       # d2y_n/dw_r dw_s (symmetric in r, s)
+Y3 = sp.IndexedBase("y3")
+TN = sp.IndexedBase("tn")       # t_n
+E_W = sp.Symbol("E")            # E(w), unspecified
+EG = sp.IndexedBase("eg")
+EH = sp.IndexedBase("eh")
+E3 = sp.IndexedBase("e3")
+
+# integral form: x, t are integration variables
+XV = sp.Symbol("x_vec")
+TV = sp.Symbol("t")
+
+
+class Yx(sp.Function):
+    """y(x, w) at the point x (weights implicit)."""
+    nargs = 1
+
+
+class YxG(sp.Function):
+    """∂y(x, w)/∂w_r: arguments (x, r)."""
+    nargs = 2
+
+
+class YxH(sp.Function):
+    """∂²y(x, w)/∂w_r∂w_s: arguments (x, r, s)."""
+    nargs = 3
+
+
+class YxT(sp.Function):
+    """Third derivative of y(x, w): arguments (x, r, s, u)."""
+    nargs = 4
+
+
+class Pxt(sp.Function):
+    """The joint density p(x, t)."""
+    nargs = 2
+
+
+class Px(sp.Function):
+    """The marginal density p(x)."""
+    nargs = 1
+
+
+class Ptx(sp.Function):
+    """The conditional density p(t|x): arguments (t, x)."""
+    nargs = 2
+
+
+class CondMean(sp.Function):
+    """E[t|x] = ∫ t p(t|x) dt (PRML 1.89)."""
+    nargs = 1
+
+
+SYMMETRIC = (YH, Y3, EH, E3)
+_JET = {YN: YG, YG: YH, YH: Y3, EG: EH, EH: E3}
+_FJET = {Yx: YxG, YxG: YxH, YxH: YxT}
+
+
+def jet_next(q: sp.Expr) -> tuple[sp.IndexedBase, tuple] | None:
+    """For a jet quantity, the base of its derivative w.r.t. w_r and the leading indices."""
+    if isinstance(q, sp.Indexed) and q.base in _JET:
+        return _JET[q.base], tuple(q.indices)
+    if q == E_W:
+        return EG, ()
+    return None
+
+
+def fjet_next(q: sp.Expr) -> type | None:
+    """For y(x, w) and its derivatives, the function class of the next derivative."""
+    return _FJET.get(type(q))
+
+
+def weight_component(letter: str = "r", primes: int = 0) -> sp.Indexed:
+    """``w_r`` as an Indexed component of **w**.
+
+    >>> weight_component("s")
+    wv[s]
+    """
+    return WV[index(letter, primes)]

@@ -1,0 +1,469 @@
+"""Parse trees of a reader's LaTeX turned into SymPy meanings (NOTATION.md made executable).
+
+A member of a chain means a SymPy expression in the language of :mod:`symhess.network`
+(two-layer network) or :mod:`symhess.model` (generic model, integrals), plus its *shape*:
+the component indices of a vector or matrix (``∇y_n`` is a column vector with one free
+component index, ``∇∇E`` a matrix with two).  Operators apply to the rest of the product
+(the parser already grouped them so).  Loose but unambiguous notation is read as the
+reader evidently means it, and each such reading is recorded; anything else raises
+:class:`Unsupported` with the reason, never a guess.
+
+>>> from symhess.notation.parser import parse_chain
+>>> m = interpret(parse_chain(r"z_j z_{j'} M_{kk'} = 0").members[0].expr)
+>>> m.expr
+M[k, k']*z[j']*z[j]
+>>> m.shape
+'scalar'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .. import model as md
+from .. import network as nw
+from ..calculus import collapse, derivative, provably_equal
+from ..errors import SymhessError
+from . import ast
+
+ROW = sp.Symbol("r_1", integer=True)  # canonical component index of a column vector / matrix row
+COL = sp.Symbol("s_1", integer=True)  # ... of a row vector / matrix column
+
+
+class Unsupported(SymhessError):
+    """The checker cannot give this notation a meaning; ``reason`` says why."""
+
+    def __init__(self, reason: str, pos: ast.Pos | None = None) -> None:
+        self.reason, self.pos = reason, pos
+        super().__init__(f"{pos}: {reason}" if pos else reason)
+
+
+class IllFormed(SymhessError):
+    """The notation has a meaning, but it is not a well-formed quantity (e.g. matrix + vector)."""
+
+    def __init__(self, reason: str, pos: ast.Pos | None = None) -> None:
+        self.reason, self.pos = reason, pos
+        super().__init__(f"{pos}: {reason}" if pos else reason)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a member means: an expression, its component indices, and the readings used."""
+
+    expr: sp.Expr
+    row: sp.Symbol | None = None
+    col: sp.Symbol | None = None
+    readings: tuple[str, ...] = field(default=())
+
+    @property
+    def shape(self) -> str:
+        return {(False, False): "scalar", (True, False): "column vector",
+                (False, True): "row vector", (True, True): "matrix"}[
+            (self.row is not None, self.col is not None)]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Definitions in force for one step (from cited equations): name -> expression."""
+
+    definitions: tuple[tuple[str, sp.Expr], ...] = ()
+
+    def lookup(self, name: str) -> sp.Expr | None:
+        for key, val in self.definitions:
+            if key == name:
+                return val
+        return None
+
+
+def interpret(node: ast.Node, ctx: Context = Context()) -> Meaning:
+    """The meaning of one chain member (canonical component indices ``r_1``, ``s_1``)."""
+    it = _Interpreter(ctx)
+    m = it.value(node)
+    ren = {}
+    if m.row is not None and m.row != ROW:
+        ren[m.row] = ROW
+    if m.col is not None and m.col != COL:
+        ren[m.col] = COL
+    expr = m.expr.xreplace(ren) if ren else m.expr
+    return Meaning(expr, ROW if m.row is not None else None, COL if m.col is not None else None,
+                   tuple(dict.fromkeys(it.readings)))
+
+
+_SIZE_NAMES = {"D": "i", "M": "j", "K": "k", "N": "n", "W": "r"}
+
+
+class _Interpreter:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.readings: list[str] = []
+        self.counter = 0
+
+    # ---------------------------------------------------------------- helpers
+    def fresh_component(self) -> sp.Symbol:
+        self.counter += 1
+        return sp.Symbol(f"r_{self.counter + 1}", integer=True)
+
+    def idx(self, i: ast.Index | ast.Number, pos: ast.Pos) -> sp.Expr:
+        if isinstance(i, ast.Number):
+            return sp.Integer(int(i.text)) if i.text.isdigit() else _bad(f"subscript {i.text}", pos)
+        if i.letter not in nw.SIZES:
+            raise Unsupported(f"index letter {i.letter!r} has no range in NOTATION.md "
+                              f"(i, j, k, n, r, s)", pos)
+        return nw.index(i.letter, i.primes)
+
+    def letters(self, s: ast.Symbol) -> str:
+        return "".join(i.letter if isinstance(i, ast.Index) else "0" for i in s.sub)
+
+    # ---------------------------------------------------------------- dispatch
+    def value(self, node: ast.Node) -> Meaning:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise Unsupported(f"{type(node).__name__} is not supported here", node.pos)
+        return method(node)
+
+    def scalar(self, node: ast.Node, what: str) -> sp.Expr:
+        m = self.value(node)
+        if m.shape != "scalar":
+            raise IllFormed(f"{what} must be a scalar, but it is a {m.shape}", node.pos)
+        return m.expr
+
+    # ---------------------------------------------------------------- leaves
+    def _Number(self, node: ast.Number) -> Meaning:
+        return Meaning(sp.Rational(node.text))
+
+    def _Symbol(self, node: ast.Symbol) -> Meaning:
+        name, sub, letters = node.name, node.sub, self.letters(node)
+        pos = node.pos
+        ix = [self.idx(i, pos) for i in sub]
+        if node.primes:
+            raise Unsupported(f"a primed symbol {node} outside a function call", pos)
+        if name == "w":
+            if node.bold:
+                raise Unsupported(r"the weight vector \mathbf{w} only makes sense as a "
+                                  r"derivative variable (∂/∂\mathbf{w}, ∇)", pos)
+            if letters in ("r", "s"):
+                return Meaning(md.WV[ix[0]])
+            layer = {"ji": 1, "j0": 1, "kj": 2, "k0": 2}.get(letters)
+            if layer is None or (node.layer is not None and node.layer != layer):
+                raise Unsupported(f"{node}: a first-layer weight is w_{{ji}}^{{(1)}}, a second-layer "
+                                  f"one w_{{kj}}^{{(2)}}; these index letters do not fit", pos)
+            return Meaning((nw.W1 if layer == 1 else nw.W2)[ix[0], ix[1]])
+        if name == "v" and letters in ("ji", "kj"):
+            raise Unsupported(r"components of v and R{·} are not supported by the checker yet", pos)
+        table = {("a", "j"): nw.A_HID, ("a", "k"): nw.A_OUT, ("z", "j"): nw.Z, ("x", "i"): nw.X,
+                 ("y", "k"): nw.Y, ("t", "k"): nw.T, ("delta", "k"): nw.DELTA,
+                 ("M", "kk"): nw.MM, ("y", "n"): md.YN, ("t", "n"): md.TN}
+        base = table.get((name, letters))
+        if base is not None and not node.bold:
+            return Meaning(base[tuple(ix)])
+        if name == "z" and letters == "0" or name == "x" and letters == "0":
+            return Meaning(sp.S.One)
+        if name == "E" and letters == "n":
+            return Meaning(nw.E_N)
+        if name == "E" and not sub:
+            d = self.ctx.lookup("E")
+            if d is not None:
+                return Meaning(d)
+            return Meaning(md.E_W)
+        if name == "delta" and letters == "j":
+            self.readings.append(r"\delta_j read as \partial E_n/\partial a_j = h'(a_j) \sum_k w_{kj} \delta_k (5.56)")
+            return Meaning(collapse(derivative(nw.E_N, nw.A_HID[ix[0]])))
+        if name == "I" and len(ix) == 2 and letters[0] == letters[1]:
+            return Meaning(sp.KroneckerDelta(ix[0], ix[1]))
+        if name == "H" and not sub:  # the Hessian ∇∇E of the error in force
+            e = self.ctx.lookup("E")
+            return self._gradient(self._gradient(Meaning(md.E_W if e is None else e), pos), pos)
+        if name == "b" and node.bold and letters == "n":
+            r = self.fresh_component()
+            return Meaning(md.YG[ix[0], r], r, None)
+        if name == "x" and node.bold and not sub:
+            return Meaning(md.XV)
+        if name == "t" and not sub:
+            return Meaning(md.TV)
+        if name == "y" and not sub and not node.bold:
+            self.readings.append(r"y read as y(\mathbf{x}, \mathbf{w})")
+            return Meaning(md.Yx(md.XV))
+        raise Unsupported(f"unknown quantity {node} (see NOTATION.md for the symbols symhess knows)", pos)
+
+    def _Index(self, node: ast.Index) -> Meaning:
+        raise Unsupported(f"a bare index {node} is not a quantity", node.pos)
+
+    def _Call(self, node: ast.Call) -> Meaning:
+        f = node.func
+        if f.name == "h" and not f.sub and len(node.args) == 1 and not node.given:
+            if f.primes > 3:
+                raise Unsupported("derivatives of h beyond the third", node.pos)
+            arg = self.scalar(node.args[0], "the argument of h")
+            if f.primes == 0 and isinstance(arg, sp.Indexed) and arg.base is nw.A_HID:
+                return Meaning(nw.Z[arg.indices[0]])
+            return Meaning(nw.ACTIVATION_CHAIN[f.primes](arg))
+        if f.name == "y" and not f.primes and not node.given and _is_model_args(node.args):
+            return Meaning(md.Yx(md.XV))
+        args = [self.value(a).expr for a in node.args]
+        given = [self.value(g).expr for g in node.given]
+        if f.name == "p" and not given and args in ([md.XV, md.TV],):
+            return Meaning(md.Pxt(md.XV, md.TV))
+        if f.name == "p" and not given and args == [md.XV]:
+            return Meaning(md.Px(md.XV))
+        if f.name == "p" and args == [md.TV] and given == [md.XV]:
+            return Meaning(md.Ptx(md.TV, md.XV))
+        if f.name == "E" and args == [md.TV] and given == [md.XV]:
+            return Meaning(md.CondMean(md.XV))
+        raise Unsupported(f"unknown function {f}(…) with these arguments", node.pos)
+
+    # ---------------------------------------------------------------- structure
+    def _Paren(self, node: ast.Paren) -> Meaning:
+        return self.value(node.expr)
+
+    def _Add(self, node: ast.Add) -> Meaning:
+        parts = [(sign, self.value(t), t) for sign, t in node.terms]
+        first = parts[0][1]
+        out = []
+        for sign, m, t in parts:
+            if m.shape != first.shape:
+                raise IllFormed(f"adds a {first.shape} and a {m.shape} "
+                                f"(the term at {t.pos} is a {m.shape})", t.pos)
+            ren = {}
+            if m.row is not None and m.row != first.row:
+                ren[m.row] = first.row
+            if m.col is not None and m.col != first.col:
+                ren[m.col] = first.col
+            out.append(sign * (m.expr.xreplace(ren) if ren else m.expr))
+        return Meaning(sp.Add(*out), first.row, first.col)
+
+    def _Mul(self, node: ast.Mul) -> Meaning:
+        factors = list(node.factors)
+        bare = [f for f in factors if isinstance(f, ast.Sum) and f.index is None]
+        if bare:
+            return self._loose_sum(node, factors, bare[0])
+        acc = Meaning(sp.S.One)
+        for f in factors:
+            acc = self._times(acc, self.value(f), f.pos)
+        return acc
+
+    def _loose_sum(self, node: ast.Mul, factors: list[ast.Node], s: ast.Sum) -> Meaning:
+        """``f_n \\sum (y_n - t_n)``: a bare sum after factors that carry n sums the whole product."""
+        letter = _infer_sum_letter(s.body)
+        if letter is None:
+            raise Unsupported(r"a bare \sum whose summation index cannot be told from its body",
+                              s.pos)
+        others = [f for f in factors if f is not s]
+        if any(_carries(f, letter) for f in others):
+            self.readings.append(rf"a bare \sum after factors carrying {letter} read as "
+                                 rf"\sum_{letter} over the whole product")
+            inner = ast.Mul(tuple(s.body if f is s else f for f in factors), node.pos)
+            body = self.value(inner)
+            d = nw.index(letter)
+            return Meaning(sp.Sum(body.expr, (d, 1, nw.SIZES[letter])), body.row, body.col)
+        acc = Meaning(sp.S.One)
+        for f in factors:
+            acc = self._times(acc, self.value(f), f.pos)
+        return acc
+
+    def _times(self, a: Meaning, b: Meaning, pos: ast.Pos) -> Meaning:
+        sa, sb = a.shape, b.shape
+        if sa == "scalar":
+            return Meaning(a.expr * b.expr, b.row, b.col)
+        if sb == "scalar":
+            return Meaning(a.expr * b.expr, a.row, a.col)
+        if sa == "column vector" and sb == "row vector":
+            return Meaning(a.expr * b.expr, a.row, b.col)
+        if sa == "row vector" and sb == "column vector":
+            d = self.fresh_component()
+            body = a.expr.xreplace({a.col: d}) * b.expr.xreplace({b.row: d})
+            return Meaning(sp.Sum(body, (d, 1, md.SIZE_W)))
+        raise IllFormed(f"multiplies a {sa} by a {sb}", pos)
+
+    def _Frac(self, node: ast.Frac) -> Meaning:
+        num = self.value(node.num)
+        den = self.scalar(node.den, "a denominator")
+        return Meaning(num.expr / den, num.row, num.col)
+
+    def _Pow(self, node: ast.Pow) -> Meaning:
+        base = self.value(node.base)
+        exp = self.scalar(node.exp, "an exponent")
+        if base.shape != "scalar":
+            raise Unsupported(f"a power of a {base.shape}", node.pos)
+        return Meaning(base.expr ** exp)
+
+    def _Transpose(self, node: ast.Transpose) -> Meaning:
+        m = self.value(node.expr)
+        return Meaning(m.expr, m.col, m.row)
+
+    def _Sum(self, node: ast.Sum) -> Meaning:
+        if node.index is None:
+            letter = _infer_sum_letter(node.body)
+            if letter is None:
+                raise Unsupported(r"a bare \sum whose summation index cannot be told", node.pos)
+            d = nw.index(letter)
+        else:
+            d = self.idx(node.index, node.pos)
+        lo = sp.S.One if node.lower is None else self._bound(node.lower)
+        hi = nw.SIZES[nw.letter_of(d)] if node.upper is None else self._bound(node.upper)
+        body = self.value(node.body)
+        return Meaning(sp.Sum(body.expr, (d, lo, hi)), body.row, body.col)
+
+    def _bound(self, node: ast.Node) -> sp.Expr:
+        if isinstance(node, ast.Symbol) and not node.sub and node.name in _SIZE_NAMES:
+            return nw.SIZES[_SIZE_NAMES[node.name]]
+        if isinstance(node, ast.Number) and node.text.isdigit():
+            return sp.Integer(int(node.text))
+        raise Unsupported(f"summation bound {node} (expected a number or N, K, M, D)", node.pos)
+
+    def _Integral(self, node: ast.Integral) -> Meaning:
+        if node.signs != len(node.measures):
+            raise Unsupported(f"{node.signs} integral signs but {len(node.measures)} measures", node.pos)
+        vars_ = []
+        for m in node.measures:
+            v = self.value(m).expr
+            if v not in (md.XV, md.TV):
+                raise Unsupported(f"integration variable {m} (expected d\\mathbf{{x}} or dt)", m.pos)
+            vars_.append(v)
+        body = self.scalar(node.body, "an integrand")
+        return Meaning(sp.Integral(body, *vars_))
+
+    def _EqRef(self, node: ast.EqRef) -> Meaning:
+        raise Unsupported(f"({node.number}) is a reference, not an expression", node.pos)
+
+    # ---------------------------------------------------------------- derivatives
+    def _Derivative(self, node: ast.Derivative) -> Meaning:
+        if node.of is None:
+            raise Unsupported("a derivative operator with nothing to act on", node.pos)
+        return self._differentiate(node, self.value(node.of), node.pos)
+
+    def _Apply(self, node: ast.Apply) -> Meaning:
+        op = node.op
+        if isinstance(op, ast.ROp):
+            raise Unsupported(r"R\{\cdot\} (Pearlmutter's operator) is not supported by the "
+                              r"step checker yet; `symhess derive 5.101` derives those equations",
+                              node.pos)
+        if isinstance(op, ast.Nabla):
+            split = _nabla_split(node)
+            if split is not None and split[1]:
+                # PRML's ∇y_n ∇y_n^T: ∇ before a named quantity is that quantity's gradient
+                acc = self.value(split[0])
+                for f in split[1]:
+                    acc = self._times(acc, self.value(f), f.pos)
+                return acc
+            return self._gradient(self.value(node.operand), node.pos)
+        if isinstance(op, ast.Derivative):
+            rev = self._reverse_chain(op, node.operand)
+            if rev is not None:
+                return rev
+            return self._differentiate(op, self.value(node.operand), node.pos)
+        raise Unsupported(f"operator {type(op).__name__}", node.pos)
+
+    def _reverse_chain(self, op: ast.Derivative, operand: ast.Node) -> Meaning | None:
+        """``\\frac{\\partial}{\\partial u} \\frac{\\partial u}{\\partial v} F`` read as ``∂F/∂v``.
+
+        Accepted only when the chain rule through ``u`` gives the same as differentiating
+        ``F`` directly (``F`` depends on ``v`` only through ``u``).
+        """
+        if op.order != 1 or not isinstance(operand, ast.Mul) or len(operand.factors) < 2:
+            return None
+        first = operand.factors[0]
+        if not (isinstance(first, ast.Derivative) and first.of is not None and first.order == 1
+                and first.of == op.wrt[0]):
+            return None
+        rest_nodes = operand.factors[1:]
+        rest_ast = rest_nodes[0] if len(rest_nodes) == 1 else ast.Mul(tuple(rest_nodes), operand.pos)
+        rest = self.value(rest_ast)
+        u = self.scalar(op.wrt[0], "a derivative variable")
+        if rest.shape != "scalar" or not _is_variable(u):
+            return None
+        direct = self._differentiate(first, rest, operand.pos)
+        via = self._times(self._differentiate(first, Meaning(u), operand.pos),
+                          Meaning(collapse(_deriv(rest.expr, u))), operand.pos)
+        via_expr = via.expr.xreplace({via.row: direct.row}) if via.row is not None else via.expr
+        for d in sorted(_free_indices(via_expr) - _free_indices(direct.expr), key=str):
+            via_expr = sp.Sum(via_expr, (d, 1, nw.size_of(d)))
+        if via.shape != direct.shape or not provably_equal(direct.expr, via_expr):
+            raise Unsupported(
+                f"∂/∂{op.wrt[0]} ∂{first.of}/∂{first.wrt[0]} is written in reverse chain-rule "
+                f"order, but what follows depends on {first.wrt[0]} otherwise than through "
+                f"{op.wrt[0]}, so the intended reading is unclear", operand.pos)
+        self.readings.append(f"∂/∂{op.wrt[0]} ∂{first.of}/∂{first.wrt[0]} (reverse chain-rule "
+                             f"order) read as ∂/∂{first.wrt[0]}")
+        return direct
+
+    def _differentiate(self, d: ast.Derivative, of: Meaning, pos: ast.Pos) -> Meaning:
+        m = of
+        for v in reversed(d.wrt):
+            if isinstance(v, ast.Symbol) and v.name == "w" and v.bold and not v.sub:
+                m = self._gradient(m, pos)
+                continue
+            var = self.scalar(v, "a derivative variable")
+            if not _is_variable(var):
+                raise Unsupported(f"differentiation with respect to {v}, which is not a weight "
+                                  f"or an activation", v.pos)
+            if m.shape not in ("scalar", "column vector"):
+                raise Unsupported(f"∂/∂{v} of a {m.shape}", pos)
+            m = Meaning(collapse(_deriv(m.expr, var)), m.row, m.col)
+        return m
+
+    def _gradient(self, m: Meaning, pos: ast.Pos) -> Meaning:
+        r = self.fresh_component()
+        if m.shape == "scalar":
+            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, None)
+        if m.shape == "column vector":
+            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.row)
+        if m.shape == "row vector":
+            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.col)
+        raise Unsupported("the gradient of a matrix (a third-order tensor)", pos)
+
+
+def _nabla_split(node: ast.Apply) -> tuple[ast.Node, tuple[ast.Node, ...]] | None:
+    """``∇…∇ q rest``: the gradient chain of the named quantity ``q`` and the factors after it."""
+    operand = node.operand
+    if isinstance(operand, ast.Apply) and isinstance(operand.op, ast.Nabla):
+        inner = _nabla_split(operand)
+        if inner is None:
+            return None
+        return ast.Apply(node.op, inner[0], node.pos), inner[1]
+    if isinstance(operand, ast.Mul) and isinstance(operand.factors[0], (ast.Symbol, ast.Call)):
+        return ast.Apply(node.op, operand.factors[0], node.pos), tuple(operand.factors[1:])
+    if isinstance(operand, (ast.Symbol, ast.Call)):
+        return node, ()
+    return None
+
+
+def _is_model_args(args: tuple[ast.Node, ...]) -> bool:
+    """``(\\mathbf{x}, \\mathbf{w})`` or ``(\\mathbf{x})``."""
+    names = [(a.name, a.bold, a.sub) for a in args if isinstance(a, ast.Symbol)]
+    return len(names) == len(args) and names in ([("x", True, ())], [("x", True, ()), ("w", True, ())])
+
+
+def _free_indices(e: sp.Expr) -> set[sp.Symbol]:
+    """Free index symbols of ``e`` (sizes and x, t excluded)."""
+    return {s for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_integer
+            and s.name[0] in nw.SIZES and s not in nw.SIZES.values()}
+
+
+def _deriv(expr: sp.Expr, var: sp.Expr) -> sp.Expr:
+    try:
+        return derivative(expr, var)
+    except NotImplementedError as exc:
+        raise Unsupported(str(exc)) from None
+
+
+def _is_variable(v: sp.Expr) -> bool:
+    if isinstance(v, sp.Indexed):
+        return v.base in (nw.W1, nw.W2, nw.A_HID, nw.Z, nw.A_OUT, nw.Y, md.WV, md.YN)
+    return isinstance(v, md.Yx)
+
+
+def _carries(node: ast.Node, letter: str) -> bool:
+    return any(isinstance(n, ast.Index) and n.letter == letter and n.primes == 0
+               for n in ast.walk(node))
+
+
+def _infer_sum_letter(body: ast.Node) -> str | None:
+    """The index a bare ``\\sum`` runs over: ``n`` when the body carries it (NOTATION.md)."""
+    if _carries(body, "n"):
+        return "n"
+    return None
+
+
+def _bad(what: str, pos: ast.Pos) -> sp.Expr:
+    raise Unsupported(f"cannot read {what}", pos)
