@@ -90,20 +90,20 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
         return sp.S.One
     jet = md.jet_next(e)
     if jet is not None:  # generic model: y_n, its derivatives, E(w)
-        if isinstance(v, sp.Indexed) and v.base is md.WV:
+        if isinstance(v, sp.Indexed) and v.base == md.WV:
             nxt, lead = jet
             return nxt[(*lead, v.indices[0])]
         return sp.S.Zero
     fnext = md.fjet_next(e)
     if fnext is not None:  # y(x, w) and its derivatives
-        if isinstance(v, sp.Indexed) and v.base is md.WV:
+        if isinstance(v, sp.Indexed) and v.base == md.WV:
             return fnext(*e.args, v.indices[0])
         return sp.S.Zero
     if isinstance(e, (md.Pxt, md.Px, md.Ptx, md.CondMean)):
         return sp.S.Zero
     chain = nw.error_chain(e)
     if chain is not None:  # E_n, delta, M: functions of the a_k
-        if isinstance(v, sp.Indexed) and v.base is nw.T3:
+        if isinstance(v, sp.Indexed) and v.base == nw.T3:
             return sp.S.Zero
         d = nw.fresh("k", e, v, *taken)
         inner = _d(nw.A_OUT[d], v, False, taken | {d})

@@ -126,7 +126,7 @@ def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
     D, M, K, b = int(cfg.D), int(cfg.M), int(cfg.K), int(cfg.bias)
     weights = tuple([(nw.W1, jj, ii) for jj in range(1, M + 1) for ii in range(1 - b, D + 1)]
                     + [(nw.W2, kk, jj) for kk in range(1, K + 1) for jj in range(1 - b, M + 1)])
-    wsyms = tuple(sp.Symbol(f"w{1 if base is nw.W1 else 2}_{a}_{c}")
+    wsyms = tuple(sp.Symbol(f"w{1 if base == nw.W1 else 2}_{a}_{c}")
                   for base, a, c in weights)
     W = dict(zip(weights, wsyms))
     xs = tuple(sp.Symbol(f"x_{q}") for q in range(1, D + 1))
@@ -180,7 +180,7 @@ def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0) -> Instance
     T[1:, 1:, 1:] = T3
     arrays = {nw.X: x, nw.T: t, nw.W1: w1, nw.W2: w2, nw.A_HID: a1, nw.Z: z, nw.A_OUT: a2,
               nw.Y: a2, nw.DELTA: delta, nw.MM: Mm, nw.T3: T}
-    wvec = np.array([(w1 if base is nw.W1 else w2)[a, c] for base, a, c in comp.weights])
+    wvec = np.array([(w1 if base == nw.W1 else w2)[a, c] for base, a, c in comp.weights])
     model_arrays, model_scalars, functions = _model_jets(rng, N=3, W=3)
     arrays.update(model_arrays)
     return Instance(cfg, arrays, {nw.E_N: float(E), **model_scalars}, act, comp.weights,

@@ -13,7 +13,7 @@ Two flavours:
   variables, densities ``p(x, t)``, ``p(x)``, ``p(t|x)`` and the conditional mean ``E[t|x]``.
 
 >>> jet_next(YN[1])
-(YG, (1,))
+(yg, (1,))
 """
 from __future__ import annotations
 

@@ -116,15 +116,15 @@ def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset = frozenset()) -> sp.
     if not isinstance(q, sp.Indexed):
         return None
     base, idx = q.base, q.indices
-    if base is A_HID:
+    if base == A_HID:
         d = fresh("i", q, *avoid)
         return sp.Sum(W1[idx[0], d] * X[d], (d, 1, SIZES["i"]))
-    if base is Z:
+    if base == Z:
         return h(A_HID[idx[0]])
-    if base is A_OUT:
+    if base == A_OUT:
         d = fresh("j", q, *avoid)
         return sp.Sum(W2[idx[0], d] * Z[d], (d, 1, SIZES["j"]))
-    if base is Y:
+    if base == Y:
         return A_OUT[idx[0]]
     return None
 
@@ -136,9 +136,9 @@ def error_chain(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None
     """
     if q == E_N:
         return DELTA, ()
-    if isinstance(q, sp.Indexed) and q.base is DELTA:
+    if isinstance(q, sp.Indexed) and q.base == DELTA:
         return MM, tuple(q.indices)
-    if isinstance(q, sp.Indexed) and q.base is MM:
+    if isinstance(q, sp.Indexed) and q.base == MM:
         return T3, tuple(q.indices)
     return None
 

@@ -126,7 +126,7 @@ class Counterexample:
 
 
 def _weight_values(v: sp.Indexed, inst: Instance) -> list[dict[sp.Symbol, int]]:
-    return [dict(zip(v.indices, (a, c))) for base, a, c in inst.weights if base is v.base]
+    return [dict(zip(v.indices, (a, c))) for base, a, c in inst.weights if base == v.base]
 
 
 def compare_with_brute_force(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,

@@ -195,7 +195,7 @@ class _Interpreter:
             if f.primes > 3:
                 raise Unsupported("derivatives of h beyond the third", node.pos)
             arg = self.scalar(node.args[0], "the argument of h")
-            if f.primes == 0 and isinstance(arg, sp.Indexed) and arg.base is nw.A_HID:
+            if f.primes == 0 and isinstance(arg, sp.Indexed) and arg.base == nw.A_HID:
                 return Meaning(nw.Z[arg.indices[0]])
             return Meaning(nw.ACTIVATION_CHAIN[f.primes](arg))
         if f.name == "y" and not f.primes and not node.given and _is_model_args(node.args):
