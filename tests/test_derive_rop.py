@@ -1,0 +1,206 @@
+"""Tests for symhess.derive.rop: R{·} = vᵀ∇ on backpropagation (PRML 5.96–5.111)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy import Sum
+
+from symhess.catalogue import get
+from symhess.derive import rop
+from symhess.derive.rop import (
+    D,
+    K,
+    TEXTBOOK,
+    Concrete,
+    Ra,
+    Rdk,
+    Rz,
+    a,
+    dk,
+    hp,
+    hpp,
+    i,
+    j,
+    k,
+    v1,
+    v2,
+    w2,
+    x,
+    z,
+)
+
+NUMBERS = ("5.101", "5.102", "5.103", "5.106", "5.107", "5.110", "5.111")
+LO_I, LO_J = rop.LO_I, rop.LO_J
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240607)
+
+
+# --------------------------------------------------------------------------- symbolic
+@pytest.mark.parametrize("number", NUMBERS)
+def test_each_r_equation_is_derived_and_proved_for_symbolic_sizes(number):
+    d = rop.derive_r(number)
+    assert d.proved
+    assert d.steps[0].relation == "" and d.steps[0].justification is None
+    assert all(s.relation == "=" for s in d.steps[1:])
+    assert d.steps[1].justification == f"({rop.SOURCE[number]})"
+    assert d.steps[2].justification.startswith("definition of R")
+    assert "\\epsilon" in d.steps[2].latex  # the ε-line is shown, not skipped
+    assert rop.vanishes(d.derived - TEXTBOOK[number].rhs)
+
+
+@pytest.mark.parametrize(
+    ("number", "latex"),
+    [
+        ("5.101", "\\sum_{i} v_{ji} x_{i}"),
+        ("5.102", "h'\\left(a_{j}\\right) \\mathcal{R}\\{a_{j}\\}"),
+        ("5.106", "\\mathcal{R}\\{y_{k}\\}"),
+        ("5.111", "x_{i} \\mathcal{R}\\{\\delta_{j}\\}"),
+    ],
+)
+def test_last_step_is_prml_notation(number, latex):
+    assert rop.derive_r(number).steps[-1].latex == latex
+
+
+def test_steps_are_generated_from_the_definition_not_typed_in():
+    # the chain of 5.107 contains the product rule line with the unsplit sum, then the split one
+    steps = rop.derive_r("5.107").steps
+    assert "product rule" in steps[3].justification and "chain rule" in steps[3].justification
+    assert steps[-1].justification == "linearity of the sum"
+    assert steps[-1].latex.count("\\sum_{k}") == 3
+
+
+# Each of these drops one term of PRML's statement.
+DROPPED = [
+    ("5.103", Sum(w2[k, j] * Rz[j], (j, LO_J, rop.M))),
+    ("5.103", Sum(v2[k, j] * z[j], (j, LO_J, rop.M))),
+    ("5.107", hpp(a[j]) * Ra[j] * Sum(w2[k, j] * dk[k], (k, 1, K))),
+    ("5.107", hp(a[j]) * Sum(v2[k, j] * dk[k], (k, 1, K))),
+    ("5.107", hp(a[j]) * Sum(w2[k, j] * Rdk[k], (k, 1, K))),
+    ("5.110", rop.TEXTBOOK["5.110"].rhs.args[0]),
+    ("5.110", rop.TEXTBOOK["5.110"].rhs.args[1]),
+    ("5.102", Ra[j]),
+    ("5.101", Sum(v1[j, i], (i, LO_I, D))),
+]
+
+
+@pytest.mark.parametrize(("number", "term"), DROPPED)
+def test_a_dropped_term_fails_symbolically_and_numerically(number, term):
+    full = TEXTBOOK[number].rhs
+    wrong = term if number in ("5.102", "5.101") else full - term
+    assert not rop.vanishes(rop.derive_r(number).derived - wrong)
+    assert rop.statement_residual(number, wrong, Concrete(2, 2, 2, False)) > 1e-3
+    assert rop.statement_residual(number, full, Concrete(2, 2, 2, False)) < 1e-12
+
+
+def test_canonical_form_sees_through_renamed_dummies_and_split_sums():
+    kp = sp.Symbol("k'", integer=True)
+    lhs = Sum(w2[k, j] * dk[k] + v2[k, j] * dk[k], (k, 1, K))
+    rhs = Sum(v2[kp, j] * dk[kp], (kp, 1, K)) + Sum(w2[k, j] * dk[k], (k, 1, K))
+    assert rop.vanishes(lhs - rhs)
+    assert not rop.vanishes(lhs - 2 * rhs)
+
+
+def test_r_operator_is_the_directional_derivative_on_a_written_out_expression():
+    e = Sum(w2[k, j] * hp(Sum(rop.w1[j, i] * x[i], (i, 1, D))), (j, 1, rop.M))
+    _, value = rop.r_operator(e)
+    assert value.has(v2) and value.has(rop.v1) and value.has(hpp)
+    c = {D: 2, rop.M: 2}
+    eps = rop.EPS
+    lifted = rop.lift(e).xreplace(c).doit()
+    direct = sp.diff(lifted, eps).xreplace({eps: 0})
+    assert sp.expand(value.xreplace(c).doit() - direct) == 0
+
+
+# --------------------------------------------------------------------------- concrete sizes
+@pytest.mark.parametrize("number", NUMBERS)
+def test_written_out_formula_equals_brute_force_directional_derivative(number):
+    # unspecified h: equality as expressions at D = M = K = 1 (biases off)
+    assert rop._symbolic_concrete(number, Concrete(1, 1, 1, False))
+
+
+@pytest.mark.parametrize("number", ["5.101", "5.103", "5.107"])
+def test_numeric_check_per_quantity(number):
+    chk = rop.numeric_check(number, points=1)
+    assert chk.max_rel_error < 1e-12
+    assert chk.points == len(rop.NUMERIC_SIZES) * 4
+
+
+def test_vT_H_equals_full_hessian_times_v_including_a_size_three_instance():
+    sympy_err, numeric_err, count = rop.hessian_vector_check(points=1, sizes=rop.EXTRA_SIZES)
+    assert sympy_err < 1e-12 and count == 4
+    if numeric_err is not None:  # symhess.numeric present: its exact Hessian and R-pass agree
+        assert numeric_err < 1e-12
+
+
+def test_vT_H_check_fails_for_a_wrong_5_111(monkeypatch):
+    wrong = rop.Definition("5.111", rop.Rg1[j, i], x[i] * rop.Rdj[j] + Ra[j])  # a term too many
+    monkeypatch.setitem(rop.TEXTBOOK, "5.111", wrong)
+    rop._hessian_lambdified.cache_clear()
+    try:
+        err, _, _ = rop.hessian_vector_check(points=1, sizes=(Concrete(1, 1, 1, False),))
+    finally:
+        monkeypatch.undo()
+        rop._hessian_lambdified.cache_clear()
+    assert err > 1e-3
+
+
+def test_verdict_failed_with_derived_form_when_the_statement_is_wrong(monkeypatch):
+    stmt = TEXTBOOK["5.107"]
+    monkeypatch.setitem(rop.TEXTBOOK, "5.107", rop.Definition("5.107", stmt.lhs, stmt.rhs.args[0]))
+    rop.derive_r.cache_clear()
+    try:
+        r = rop.derive_equation("5.107")
+    finally:
+        monkeypatch.undo()
+        rop.derive_r.cache_clear()
+        rop._symbolic_concrete.cache_clear()
+        rop._lambdified.cache_clear()
+    assert r.verdict == "failed"
+    assert any(n.startswith("derived form:") for n in r.notes)
+
+
+# --------------------------------------------------------------------------- catalogue, data
+@pytest.mark.parametrize("number", ["5.101", "5.106", "5.111"])
+def test_catalogue_entries_and_json_contract(number):
+    entry = get(number)
+    assert entry.section == "5.4.6"
+    r = entry.derive()
+    assert r.verdict == "proved"
+    data = json.loads(json.dumps(r.to_json()))
+    assert data["equation"] == number and data["numeric"]["max_rel_error"] < 1e-12
+    assert data["steps"][0]["relation"] == ""
+
+
+def test_correspondence_pairs_are_data_for_the_side_by_side_table():
+    pairs = rop.correspondence()
+    assert [p for p in rop.CORRESPONDENCE_NUMBERS] == [
+        ("5.98", "5.101"),
+        ("5.99", "5.102"),
+        ("5.100", "5.103"),
+        ("5.108", "5.110"),
+        ("5.109", "5.111"),
+    ]
+    assert len(pairs) == 5
+    for (fwd, rr), (fnum, _) in zip(pairs, rop.CORRESPONDENCE_NUMBERS):
+        assert fwd.startswith(rop.latex(rop.PREMISES[fnum].lhs))
+        assert rr.startswith("\\mathcal{R}")
+    assert (
+        pairs[2][1]
+        == "\\mathcal{R}\\{y_{k}\\} = \\sum_{j} v_{kj} z_{j} + \\sum_{j} w_{kj} \\mathcal{R}\\{z_{j}\\}"
+    )
+
+
+def test_activation_family_derivatives_and_numpy_functions(rng):
+    u = sp.Symbol("u")
+    assert sp.diff(rop.h(u), u, 2) == hpp(u)
+    fam = rop.numpy_activation(rop.CONCRETE_ACTIVATIONS["logistic"])
+    pts = rng.normal(size=5)
+    s = 1 / (1 + np.exp(-pts))
+    np.testing.assert_allclose(fam["hp"](pts), s * (1 - s), rtol=1e-13)

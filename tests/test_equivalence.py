@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symhess import equivalence as eq
+from symhess import model as md
+from symhess.equivalence import decide, set_partitions
+from symhess.network import DELTA, MM, X, Z, A_HID, hp, i, j, jp, k, kp
+from symhess.notation.interpret import COL, ROW, Meaning
+
+KD = sp.KroneckerDelta
+
+
+@pytest.mark.parametrize("n, bell", [(0, 1), (1, 1), (2, 2), (3, 5), (4, 15)])
+def test_set_partitions_are_bell_numbers(n: int, bell: int) -> None:
+    assert len(set_partitions(list(range(n)))) == bell
+
+
+def test_every_coincidence_pattern_is_sampled() -> None:
+    pats = eq._patterns([j, jp, k], {"j": 3, "k": 3, "i": 3})
+    assert {p[j] == p[jp] for p in pats} == {True, False}
+
+
+def test_term_living_on_coincident_indices_is_caught() -> None:
+    """δ_k I_jj' vanishes whenever j ≠ j': sampling distinct indices alone would miss it."""
+    common = X[i] * hp(A_HID[j]) * Z[jp] * MM[k, k]
+    left = Meaning(X[i] * hp(A_HID[j]) * DELTA[k] * KD(j, jp) + common)
+    right = Meaning(common)
+    d = decide(left, right)
+    assert d.verdict == "failed"
+    assert d.counterexample is not None
+    assert d.counterexample.indices["j"] == d.counterexample.indices["j'"]
+    assert "missing" in d.message and "I_{jj'}" in d.message
+
+
+def test_proved_verified_failed() -> None:
+    assert decide(Meaning(MM[k, kp] * Z[j]), Meaning(Z[j] * MM[kp, k])).verdict == "proved"
+    d = decide(Meaning(hp(A_HID[j])), Meaning(hp(A_HID[jp]) * 1))
+    assert d.verdict == "failed" and "free indices" in d.message
+
+
+def test_numeric_route_when_no_symbolic_proof() -> None:
+    # z_j = h(a_j): structurally different, equal in value
+    from symhess.network import h
+    d = decide(Meaning(Z[j] * DELTA[k]), Meaning(h(A_HID[j]) * DELTA[k] + 0 * MM[k, k]))
+    assert d.verdict in ("proved", "verified")
+
+
+def test_shape_mismatch_is_failed_in_words() -> None:
+    d = decide(Meaning(md.EH[ROW, COL], ROW, COL), Meaning(md.EG[ROW], ROW, None))
+    assert d.verdict == "failed"
+    assert d.message.startswith("the sides differ in shape: the left side is a matrix")
+
+
+def test_free_variable_left_outside_integral() -> None:
+    inside = sp.Integral(md.YxG(md.XV, COL) * md.Px(md.XV), md.XV)
+    outside = md.YxG(md.XV, COL) * sp.Integral(md.Px(md.XV), md.XV)
+    d = decide(Meaning(inside), Meaning(outside))
+    assert d.verdict == "failed" and "x is left outside its integral on the right side" in d.message
+
+
+def test_integrals_checked_numerically() -> None:
+    # ∫∫ p(x,t) dx dt = ∫ p(x) dx (marginalisation)
+    d = decide(Meaning(sp.Integral(md.Pxt(md.XV, md.TV), md.XV, md.TV)),
+               Meaning(sp.Integral(md.Px(md.XV), md.XV)))
+    assert d.verdict == "verified"
+
+
+def test_approximation_reports_dropped_term() -> None:
+    n = sp.Symbol("n", integer=True)
+    N = sp.Symbol("N", integer=True, positive=True)
+    full = sp.Sum(md.YG[n, ROW] * md.YG[n, COL] + (md.YN[n] - md.TN[n]) * md.YH[n, ROW, COL], (n, 1, N))
+    approx = sp.Sum(md.YG[n, ROW] * md.YG[n, COL], (n, 1, N))
+    d = decide(Meaning(full, ROW, COL), Meaning(approx, ROW, COL), approximate=True)
+    assert d.verdict == "approximation"
+    assert "partial^{2} y_{n}" in d.message
