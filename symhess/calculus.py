@@ -88,17 +88,25 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
         return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(e.indices, v.indices)))
     if e == v:
         return sp.S.One
+    generic_v = isinstance(v, sp.Indexed) and v.base == md.WV
     jet = md.jet_next(e)
     if jet is not None:  # generic model: y_n, its derivatives, E(w)
-        if isinstance(v, sp.Indexed) and v.base == md.WV:
+        if generic_v:
             nxt, lead = jet
             return nxt[(*lead, v.indices[0])]
+        _no_mixing(e, v)
         return sp.S.Zero
     fnext = md.fjet_next(e)
     if fnext is not None:  # y(x, w) and its derivatives
-        if isinstance(v, sp.Indexed) and v.base == md.WV:
+        if generic_v:
             return fnext(*e.args, v.indices[0])
+        _no_mixing(e, v)
         return sp.S.Zero
+    if generic_v and (e == nw.E_N or (isinstance(e, sp.Indexed) and e.base in nw.KIND
+                                       and nw.KIND[e.base] != "const")):
+        raise NotImplementedError(
+            f"{e} belongs to the two-layer network; differentiate it with respect to "
+            "w_{kj}^{(2)} or w_{ji}^{(1)}, not a generic component w_r")
     if isinstance(e, (md.Pxt, md.Px, md.Ptx, md.CondMean)):
         return sp.S.Zero
     chain = nw.error_chain(e)
@@ -131,6 +139,14 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
     if isinstance(e, sp.Symbol):
         return sp.S.Zero
     raise NotImplementedError(f"cannot differentiate {e!r} (type {type(e).__name__})")
+
+
+def _no_mixing(e: sp.Expr, v: sp.Expr) -> None:
+    """A generic-model quantity can only be differentiated by w_r or by y itself."""
+    if isinstance(v, sp.Indexed) and v.base in nw.KIND:
+        raise NotImplementedError(
+            f"{e} is a quantity of the generic model y(x, w) (E is the total error); it cannot be "
+            f"differentiated with respect to the network's {v} — write E_n for one data point")
 
 
 def evaluate_pd(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:

@@ -34,6 +34,7 @@ from .printing import prml_latex
 SIZES = ((1, 1, 1), (2, 2, 2), (3, 3, 3))
 SEEDS = (0, 1)
 X_POINTS = (0.37, -1.21)
+T_POINTS = (0.52, -0.83)
 SYMBOLIC_BUDGET = 4000  # count_ops above which no symbolic proof is attempted
 
 
@@ -111,12 +112,12 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
         return Decision("failed", "the sides differ in free indices: " + "; ".join(parts),
                         _residual(lhs.expr, rhs.expr))
     vl, vr = free_variables(lhs.expr), free_variables(rhs.expr)
-    if vl != vr:
+    outside = ""
+    if vl != vr:  # e.g. a factor depending on x taken out of ∫ dx; decided by numbers below
         side = "right" if vr - vl else "left"
         var = ", ".join(sorted("x" if v == md.XV else "t" for v in (vr ^ vl)))
-        return Decision("failed", f"the sides differ in free variables: {var} is left outside "
-                                  f"its integral on the {side} side (something that depends on "
-                                  f"{var} was taken out of ∫ d{var})", None)
+        outside = (f"the {side} side depends on {var} outside any integral over it, the other "
+                   f"side does not (something that depends on {var} was taken out of ∫ d{var})")
     diff = sp.expand(lhs.expr - rhs.expr) if _small(lhs.expr, rhs.expr) else None
     if diff is not None and not canonical_terms(diff):
         if approximate:
@@ -134,6 +135,8 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
                             sp.S.Zero, None, checked)
         return Decision("approximation", "drops " + _describe_dropped(residual), residual,
                         None, checked)
+    if cex is not None and outside:
+        return Decision("failed", outside, residual, cex, checked)
     if cex is None:
         return Decision("verified", "equal numerically on "
                         f"{checked['instances']} instances × every coincidence pattern of "
@@ -218,7 +221,9 @@ def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.S
 
 def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, Any]]:
     indices = sorted(free_indices(a) | free_indices(b), key=str)
-    xs = X_POINTS if (free_variables(a) | free_variables(b)) else (None,)
+    fv = free_variables(a) | free_variables(b)
+    xs = X_POINTS if md.XV in fv else (None,)
+    ts = T_POINTS if md.TV in fv else (None,)
     tol = 1e-7 if (a.has(sp.Integral) or b.has(sp.Integral)) else 1e-9
     count = 0
     for size, seed in itertools.product(SIZES, SEEDS):
@@ -226,10 +231,12 @@ def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, A
         sizes = {"i": size[0], "j": size[1], "k": size[2], "n": 3, "r": 3, "s": 3}
         count += 1
         for env in _patterns(indices, sizes):
-            for x in xs:
+            for x, t in itertools.product(xs, ts):
                 full = dict(env)
                 if x is not None:
                     full[md.XV] = x
+                if t is not None:
+                    full[md.TV] = t
                 va, vb = evaluate(a, inst, full), evaluate(b, inst, full)
                 if not (np.isfinite(va) and np.isfinite(vb)):
                     raise NotEvaluable("a side is not finite on a random instance")
@@ -237,6 +244,8 @@ def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, A
                     vals = {"left": va, "right": vb}
                     if x is not None:
                         vals["x"] = x
+                    if t is not None:
+                        vals["t"] = t
                     return Counterexample(
                         {"D": size[0], "M": size[1], "K": size[2], "N": 3, "W": 3},
                         {written(s): int(v) for s, v in env.items()}, vals), {}

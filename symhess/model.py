@@ -37,7 +37,7 @@ E3 = sp.IndexedBase("e3")
 
 # integral form: x, t are integration variables
 XV = sp.Symbol("x_vec")
-TV = sp.Symbol("t")
+TV = sp.Symbol("t_var")  # not "t": IndexedBase("t") has the label t
 
 
 class Yx(sp.Function):

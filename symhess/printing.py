@@ -57,6 +57,8 @@ class PRMLPrinter(LatexPrinter):
             return "E_n"
         if expr == md.XV:
             return r"\mathbf{x}"
+        if expr == md.TV:
+            return "t"
         return _COMPONENT.get(expr.name, expr.name)
 
     def _print_Integral(self, expr: sp.Integral) -> str:
@@ -74,7 +76,8 @@ class PRMLPrinter(LatexPrinter):
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         name = type(expr).__name__
         if name in ("h", "h'", "h''", "h'''"):
-            return f"{name}({self._print(expr.args[0])})"
+            out = f"{name}({self._print(expr.args[0])})"
+            return f"{out}^{{{exp}}}" if exp else out
         if name in _MODEL_FUNCS:
             return _MODEL_FUNCS[name]
         if name in ("YxG", "YxH", "YxT"):
@@ -87,7 +90,7 @@ class PRMLPrinter(LatexPrinter):
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         idx = "".join(self._print(lim[0]) for lim in expr.limits)
-        prefix = "".join(rf"\sum_{{{self._print(lim[0])}}} " for lim in expr.limits)
+        prefix = "".join(rf"\sum_{{{self._print(lim[0])}}} " for lim in reversed(expr.limits))
         body = expr.function
         inner = self._print(body)
         if isinstance(body, sp.Add):
@@ -95,7 +98,38 @@ class PRMLPrinter(LatexPrinter):
         del idx
         return prefix + inner
 
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        base, e = expr.base, expr.exp
+        if e.is_Number and e < 0:
+            return rf"\frac{{1}}{{{self._print(base ** (-e))}}}"
+        b = self._print(base)
+        if not (isinstance(base, sp.Symbol) or (isinstance(base, sp.Indexed) and "^" not in b)):
+            b = rf"\left({b}\right)"
+        return f"{b}^{{{self._print(e)}}}"
+
     def _print_Mul(self, expr: sp.Mul) -> str:
+        coeff = expr.as_coeff_Mul()[0]
+        if coeff.is_negative:
+            return "- " + self._print(-expr)
+        num, den = [], []
+        for f in sp.Mul.make_args(expr):
+            if isinstance(f, sp.Pow) and f.exp.is_Number and f.exp < 0:
+                den.append(f.base ** (-f.exp))
+            elif f.is_Rational and f.q != 1:
+                if f.p != 1:
+                    num.append(sp.Integer(f.p))
+                den.append(sp.Integer(f.q))
+            else:
+                num.append(f)
+        if den:
+            top = self._print_product(num) if num else "1"
+            return rf"\frac{{{top}}}{{{self._print_product(den)}}}"
+        return self._print_product(list(sp.Mul.make_args(expr)))
+
+    def _print_product(self, factors: list) -> str:
+        expr = sp.Mul(*factors)
+        if not isinstance(expr, sp.Mul):
+            return self._print(expr)
         coeff, rest = expr.as_coeff_Mul()
         factors = sorted(sp.Mul.make_args(rest), key=_factor_key)
         parts = []

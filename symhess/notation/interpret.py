@@ -255,6 +255,7 @@ class _Interpreter:
             inner = ast.Mul(tuple(s.body if f is s else f for f in factors), node.pos)
             body = self.value(inner)
             d = nw.index(letter)
+            _check_data_sum(d, body.expr, node.pos)
             return Meaning(sp.Sum(body.expr, (d, 1, nw.SIZES[letter])), body.row, body.col)
         acc = Meaning(sp.S.One)
         for f in factors:
@@ -278,6 +279,8 @@ class _Interpreter:
     def _Frac(self, node: ast.Frac) -> Meaning:
         num = self.value(node.num)
         den = self.scalar(node.den, "a denominator")
+        if den.is_zero:
+            raise IllFormed("division by zero", node.pos)
         return Meaning(num.expr / den, num.row, num.col)
 
     def _Pow(self, node: ast.Pow) -> Meaning:
@@ -285,6 +288,11 @@ class _Interpreter:
         exp = self.scalar(node.exp, "an exponent")
         if base.shape != "scalar":
             raise Unsupported(f"a power of a {base.shape}", node.pos)
+        if not (exp.is_Integer and abs(int(exp)) <= 16):
+            raise Unsupported(f"the exponent {node.exp} (only small integer powers are supported)",
+                              node.pos)
+        if base.expr.is_zero and exp < 0:
+            raise IllFormed("division by zero", node.pos)
         return Meaning(base.expr ** exp)
 
     def _Transpose(self, node: ast.Transpose) -> Meaning:
@@ -302,6 +310,7 @@ class _Interpreter:
         lo = sp.S.One if node.lower is None else self._bound(node.lower)
         hi = nw.SIZES[nw.letter_of(d)] if node.upper is None else self._bound(node.upper)
         body = self.value(node.body)
+        _check_data_sum(d, body.expr, node.pos)
         return Meaning(sp.Sum(body.expr, (d, lo, hi)), body.row, body.col)
 
     def _bound(self, node: ast.Node) -> sp.Expr:
@@ -411,6 +420,18 @@ class _Interpreter:
         if m.shape == "row vector":
             return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.col)
         raise Unsupported("the gradient of a matrix (a third-order tensor)", pos)
+
+
+def _check_data_sum(d: sp.Symbol, body: sp.Expr, pos: ast.Pos) -> None:
+    """A sum over data points n of per-point network quantities has no meaning here."""
+    if nw.letter_of(d) != "n":
+        return
+    network = body.has(nw.E_N) or any(isinstance(a, sp.Indexed) and a.base in nw.KIND
+                                      for a in body.atoms(sp.Indexed))
+    if network:
+        raise Unsupported(r"a sum over data points n of two-layer-network quantities: those are "
+                          r"per data point here (E_n, a_k, \delta_k, ...); check one point's terms",
+                          pos)
 
 
 def _nabla_split(node: ast.Apply) -> tuple[ast.Node, tuple[ast.Node, ...]] | None:
