@@ -61,11 +61,29 @@ def entries() -> list[Entry]:
 
 
 def _sort_key(number: str) -> tuple[float, ...]:
-    parts = number.replace("ex", "").replace("–", "-").split("-")[0].split(".")
+    """Equations in PRML order, then exercises (``ex5.16`` after every 5.xx equation).
+
+    >>> sorted(["ex5.16", "5.95", "5.115-5.117", "5.9"], key=_sort_key)
+    ['5.9', '5.95', '5.115-5.117', 'ex5.16']
+    """
+    exercise = number.startswith("ex")
+    head = number.removeprefix("ex").replace("–", "-").split("-")[0]
     try:
-        return tuple(float(p) for p in parts)
+        chapter, eq = (float(p) for p in head.split("."))
     except ValueError:
         return (1e9,)
+    return (chapter, float(exercise), eq)
+
+
+def _in_range(number: str, key: str) -> bool:
+    """Whether ``number`` (5.116) falls in a range entry ``key`` (5.115-5.117)."""
+    if "-" not in key:
+        return False
+    lo, hi = key.split("-", 1)
+    try:
+        return _sort_key(lo) <= _sort_key(number) <= _sort_key(hi)
+    except ValueError:
+        return False
 
 
 def get(number: str) -> Entry:
@@ -74,5 +92,8 @@ def get(number: str) -> Entry:
     try:
         return _REGISTRY[number]
     except KeyError:
+        for key, entry in _REGISTRY.items():
+            if _in_range(number, key):
+                return entry
         known = ", ".join(e.number for e in entries())
         raise UnknownEquation(f"no equation {number!r} in the catalogue; known: {known}") from None

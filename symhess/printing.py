@@ -103,7 +103,9 @@ class PRMLPrinter(LatexPrinter):
         if e.is_Number and e < 0:
             return rf"\frac{{1}}{{{self._print(base ** (-e))}}}"
         b = self._print(base)
-        if not (isinstance(base, sp.Symbol) or (isinstance(base, sp.Indexed) and "^" not in b)):
+        plain = isinstance(base, sp.Symbol) or (isinstance(base, sp.Indexed) and "^" not in b) or (
+            isinstance(base, sp.Function) and type(base).__name__.startswith("h"))
+        if not plain:
             b = rf"\left({b}\right)"
         return f"{b}^{{{self._print(e)}}}"
 

@@ -66,19 +66,23 @@ class DerivationResult:
         return data
 
     def chain_latex(self) -> str:
-        """The step chain as an ``aligned`` block body.
+        """The step chain as an ``aligned`` block body (a step with relation ``""`` starts a
+        new chain).  Justifications are text with inline math in ``$…$``.
 
         >>> r = DerivationResult("x", "t", "a=b", "proved",
         ...     (Step("a", None, ""), Step("b", "def")), None, 0.0)
         >>> print(r.chain_latex())
         a &= b && \\because \\text{def}
         """
-        lines = []
-        first, *rest = self.steps
-        for i, s in enumerate(rest):
-            lhs = first.latex if i == 0 else ""
+        lines: list[str] = []
+        lhs = ""
+        for s in self.steps:
+            if s.relation == "":
+                lhs = s.latex
+                continue
             just = f" && \\because \\text{{{s.justification}}}" if s.justification else ""
             lines.append(f"{lhs} &{s.relation} {s.latex}{just}")
+            lhs = ""
         return " \\\\\n".join(lines)
 
     def _repr_latex_(self) -> str:

@@ -11,10 +11,6 @@ from symhess.catalogue import get
 from symhess.derive import inverse as iv
 
 
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(12345)
-
 
 @pytest.mark.parametrize("number", ["5.87", "5.88", "5.89"])
 def test_entries_are_proved_and_checked_numerically(number):

@@ -90,6 +90,7 @@ WRONG_STATEMENTS = [
 def test_wrong_statement_fails(number, derive, statement):
     r = derive(statement)
     assert r.verdict == "failed", number
+    assert any(note.startswith(("the derivation gives", "derived form")) for note in r.notes)
 
 
 def test_5_194_wrong_statement_fails():

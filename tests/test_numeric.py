@@ -52,10 +52,8 @@ TIGHT = 1e-10  # exact formulas against autograd
 FD_FUNCTION = 2e-6  # PRML 5.90, eps = 1e-4: O(eps^2) truncation plus rounding / eps^2
 FD_GRADIENT = 1e-7  # PRML 5.91, eps = 1e-6
 
-settings.register_profile(
-    "symhess-numeric", max_examples=60, deadline=None, derandomize=True, database=None
-)
-PROPERTY = settings.get_profile("symhess-numeric")
+#: property tests: deterministic (derandomized, no example database), no per-example deadline
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
 
 def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
@@ -89,7 +87,8 @@ class Case:
     def args(self) -> tuple[np.ndarray, np.ndarray, Shape, Activation, ErrorFunction]:
         return self.X, self.T, self.shape, self.act, self.err
 
-    def autograd_E(self):  # noqa: ANN201 - an autograd-traceable function of w
+    def autograd_E(self):  # noqa: ANN201
+        """``w -> E`` in autograd.numpy (the independent reference)."""
         return autograd_error_fn(self.X, self.T, self.shape, self.act, self.err)
 
 
@@ -184,6 +183,30 @@ def test_exact_hessian_symmetric_at_a_larger_size(act_name, err_name):
     assert np.array_equal(H, H.T)
     v = np.random.default_rng(seed_of("vl", act_name, err_name)).normal(size=shape.n_weights)
     assert rel_err(hessian_vector_product(case.w, v, *case.args), H @ v) <= TIGHT
+
+
+@pytest.mark.parametrize(
+    ("one_thread", "small_product"),
+    [(0, 0), (1, 1 << 40), (1 << 9, 1 << 40)],
+    ids=["one-product", "row-by-row", "row-blocks"],
+)
+@pytest.mark.parametrize(
+    "params",
+    [(Shape(3, 4, 3), "random", "random"), (Shape(2, 3, 2, False), "tanh", "softmax_cross_entropy")],
+    ids=grid_id,
+)
+def test_every_way_of_splitting_the_matrix_products_agrees(
+    params, one_thread, small_product, monkeypatch
+):
+    # _mm splits small products into one-thread pieces; each way must give the same numbers
+    monkeypatch.setattr(numeric, "_ONE_THREAD", one_thread)
+    monkeypatch.setattr(numeric, "_SMALL_PRODUCT", small_product)
+    case, H_ref = reference(*params)
+    H = exact_hessian(case.w, *case.args)
+    assert rel_err(H, H_ref) <= TIGHT and np.array_equal(H, H.T)
+    v = np.random.default_rng(1).normal(size=case.shape.n_weights)
+    assert rel_err(hessian_vector_product(case.w, v, *case.args), H_ref @ v) <= TIGHT
+    assert rel_err(gradient(case.w, *case.args), autograd.grad(case.autograd_E())(case.w)) <= TIGHT
 
 
 # --------------------------------------------------------------------------------------

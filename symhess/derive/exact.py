@@ -94,13 +94,13 @@ def chain(v1: sp.Expr, v2: sp.Expr) -> tuple[tuple[Step, ...], sp.Expr]:
     g_lazy = derivative(E_N, v2, lazy=True, avoid=outer)
     steps.append(Step(_op(v1, prml_latex(g_lazy)), "chain rule (5.50)"))
     g_eval = evaluate_pd(g_lazy, outer)
-    steps.append(Step(_op(v1, prml_latex(g_eval)), r"\delta_k = \partial E_n / \partial a_k (5.51); (5.62)–(5.64)"))
+    steps.append(Step(_op(v1, prml_latex(g_eval)), r"$\delta_k = \partial E_n / \partial a_k$ (5.51); (5.62)–(5.64)"))
     g = collapse(g_eval)
-    steps.append(Step(_op(v1, prml_latex(g)), r"\sum_{k} I_{kk'} f_k = f_{k'}"))
+    steps.append(Step(_op(v1, prml_latex(g)), r"$\sum_{k} I_{kk'} f_k = f_{k'}$"))
     h_lazy = derivative(g, v1, lazy=True, avoid=outer)
     steps.append(Step(prml_latex(h_lazy), "product rule and chain rule"))
     h_eval = evaluate_pd(h_lazy, outer)
-    steps.append(Step(prml_latex(h_eval), r"M_{kk'} = \partial^2 E_n/\partial a_k \partial a_{k'} (5.92); (5.62)–(5.64)"))
+    steps.append(Step(prml_latex(h_eval), r"$M_{kk'} = \partial^2 E_n/\partial a_k \partial a_{k'}$ (5.92); (5.62)–(5.64)"))
     res = collapse(h_eval)
     steps.append(Step(prml_latex(tidy(res)), "sums over Kronecker deltas collapsed"))
     return _dedupe(steps), res
@@ -173,7 +173,7 @@ def derive_block(block: Block) -> DerivationResult:
     elif provably_equal(res, block.statement):
         verdict = "proved"
         steps = steps + (Step(prml_latex(block.statement),
-                              r"rearranged; M_{kk'} = M_{k'k}, dummy indices renamed"),)
+                              r"rearranged; $M_{kk'} = M_{k'k}$, dummy indices renamed"),)
     else:
         s_err, _, cex = compare_with_brute_force(block.statement, block.v1, block.v2)
         if s_err <= 1e-9:

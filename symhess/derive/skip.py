@@ -1,0 +1,769 @@
+"""Exercise 5.23: the exact Hessian (PRML 5.93–5.95) with skip-layer weights, derived.
+
+The network gains direct weights ``w^{(s)}_{ki}`` from the inputs to the outputs::
+
+    a_j = Σ_i w_ji x_i,   z_j = h(a_j),   a_k = Σ_j w_kj z_j + Σ_i w^{(s)}_ki x_i,
+    E_n = E(a_1, …, a_K),  δ_k = ∂E_n/∂a_k (5.54),  M_kk' = ∂²E_n/∂a_k∂a_k' (5.92).
+
+Every Hessian block is derived by the chain rule, the way the seed handout writes eq. (5)
+for 5.93: a derivative with respect to a weight is the directional derivative along that
+weight's unit vector (``w → w + ε e_r``, the R-operator of :mod:`symhess.derive.rop` with
+``v = e_r``). Layer quantities are lifted to functions of ``ε``; their rates are kept as
+placeholders ``∂q/∂w`` (one chain-rule step, as a reader writes it) and then filled in from
+the network's definitions, the error's (``δ_k``) and ``δ``'s (``M_kk'``); the Kronecker sums
+are collapsed by SymPy.
+
+The three new blocks (skip–skip, skip–second layer, skip–first layer) are compared with
+the forms of Bishop's solution to the exercise, and the three old blocks are re-derived in
+the skip network and compared with 5.93–5.95 (they keep their form; only ``a_k`` changes).
+All six are then assembled into the full Hessian at concrete sizes and compared with the
+brute-force SymPy Hessian of the written-out error, every entry (coincident indices
+included), with a random smooth ``h`` and ``E_n``.
+
+>>> b = derive_block("skip-skip")
+>>> b.matches, latex(b.result)
+(True, "x_{i} x_{i'} M_{kk'}")
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import sympy as sp
+from sympy import Indexed, IndexedBase, KroneckerDelta, Sum
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+from ..catalogue import Entry, register
+from ..errors import DerivationError
+from ..results import DerivationResult, NumericCheck, Step, Verdict
+from .rop import (
+    PRMLLatexPrinter,
+    bind_activation,
+    canonical,
+    h,
+    hp,
+    hpp,
+    numpy_activation,
+    random_activation,
+    split_sums,
+)
+
+__all__ = [
+    "BLOCKS",
+    "Block",
+    "BlockDerivation",
+    "derive",
+    "derive_block",
+    "partial",
+]
+
+# ---------------------------------------------------------------------------
+# The network with skip-layer weights
+# ---------------------------------------------------------------------------
+
+D, M, K = sp.symbols("D M K", integer=True, positive=True)
+i, ip, j, jp, k, kp = sp.symbols("i i' j j' k k'", integer=True)
+
+x = IndexedBase("x")
+w1, w2, ws = IndexedBase("w1"), IndexedBase("w2"), IndexedBase("ws")
+a, z, ak = IndexedBase("a"), IndexedBase("z"), IndexedBase("ak")
+delta, MM = IndexedBase("delta"), IndexedBase("M")
+E_N = sp.Symbol("E_n")
+EPS = sp.Symbol("epsilon")
+
+WEIGHT_BASES = (w1, w2, ws)
+_LETTER = {w1: ("j", "i"), w2: ("k", "j"), ws: ("k", "i")}
+_RANGE = {"i": D, "j": M, "k": K}
+
+#: Definitions of the layer quantities (PRML 5.62–5.64 with the skip-layer term added).
+DEFINITIONS: dict[IndexedBase, tuple[tuple[sp.Symbol, ...], sp.Expr]] = {}
+
+_TEMPLATES = {
+    "x": "x_{%s}",
+    "w1": "w_{%s}",
+    "w2": "w_{%s}",
+    "ws": "w^{(s)}_{%s}",
+    "a": "a_{%s}",
+    "z": "z_{%s}",
+    "ak": "a_{%s}",
+    "delta": "\\delta_{%s}",
+    "M": "M_{%s}",
+}
+
+
+class Partial(sp.Function):
+    """``∂f/∂w`` kept unevaluated: one chain-rule step as a reader writes it.
+
+    >>> print(_PRINTER.doprint(Partial(ak[k], ws[kp, ip])))
+    \\frac{\\partial a_{k}}{\\partial w^{(s)}_{k'i'}}
+    """
+
+    nargs = 2
+
+    def _latex(self, printer: LatexPrinter, exp: str | None = None) -> str:
+        inner, var = self.args
+        den = f"\\partial {printer._print(var)}"
+        if isinstance(inner, Partial) and isinstance(inner.args[0], (Indexed, sp.Symbol)):
+            tex = (
+                f"\\frac{{\\partial^2 {printer._print(inner.args[0])}}}"
+                f"{{{den}\\, \\partial {printer._print(inner.args[1])}}}"
+            )
+        elif isinstance(inner, (Indexed, sp.Symbol)):
+            tex = f"\\frac{{\\partial {printer._print(inner)}}}{{{den}}}"
+        else:
+            tex = f"\\frac{{\\partial}}{{{den}}}\\left({printer._print(inner)}\\right)"
+        return tex if exp is None else f"\\left({tex}\\right)^{{{exp}}}"
+
+
+_PRINTER = PRMLLatexPrinter(_TEMPLATES)
+
+
+def latex(expr: sp.Basic) -> str:
+    """``expr`` in PRML's notation (``w^{(s)}_{ki}`` for a skip-layer weight).
+
+    >>> latex(ws[k, i] * x[i])
+    'w^{(s)}_{ki} x_{i}'
+    """
+    return _PRINTER.doprint(expr)
+
+
+def partial(expr: sp.Expr, var: Indexed) -> sp.Expr:
+    """``∂expr/∂var`` by the chain rule, every placeholder filled in and Kronecker sums collapsed.
+
+    >>> print(latex(partial(E_N, ws[k, i])))
+    \\delta_{k} x_{i}
+    """
+    return _finish(_expand(_rate(expr, var), var, stop=()))
+
+
+# ---------------------------------------------------------------------------
+# The chain rule, one step at a time
+# ---------------------------------------------------------------------------
+
+
+def _fresh(letter: str, taken: Iterable[sp.Symbol]) -> sp.Symbol:
+    names = {s.name for s in taken}
+    for primes in range(2, 12):
+        name = letter + "'" * primes
+        if name not in names:
+            return sp.Symbol(name, integer=True)
+    raise DerivationError(f"ran out of fresh names for index {letter}")
+
+
+def _symbols_of(expr: sp.Basic) -> set[sp.Symbol]:
+    out = {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    for s in expr.atoms(Sum):
+        out |= {lim[0] for lim in s.limits}
+    return out
+
+
+def _layer_base(e: sp.Basic) -> bool:
+    return isinstance(e, Indexed) and e.base in (a, z, ak, delta)
+
+
+def _rate(expr: sp.Expr, var: Indexed) -> sp.Expr:
+    """``d/dε expr(w + ε e_var)|_{ε=0}`` with the rates of layer quantities left as
+    :class:`Partial` placeholders (SymPy's product and chain rules do the rest)."""
+
+    def lift(e: sp.Basic) -> sp.Expr:
+        if isinstance(e, Indexed) and e.base == var.base:
+            unit = sp.Mul(*(KroneckerDelta(p, q) for p, q in zip(e.indices, var.indices)))
+            return e + EPS * unit
+        return sp.Function(e.base.label.name)(*e.indices, EPS)
+
+    expr = _rename_dummies(expr, _symbols_of(var))  # a dummy named like var's index: SymPy 21891
+    lifted = expr.replace(
+        lambda e: isinstance(e, Indexed) and (e.base == var.base or _layer_base(e)), lift
+    )
+    lifted = lifted.xreplace({E_N: sp.Function("E_n")(EPS)})
+    rate = sp.diff(lifted, EPS)
+    by_name = {b.label.name: b for b in (a, z, ak, delta)}
+
+    def placeholder(d: sp.Derivative) -> sp.Expr:
+        f = d.expr
+        if f.func.__name__ == "E_n":
+            return Partial(E_N, var)
+        return Partial(by_name[f.func.__name__][f.args[:-1]], var)
+
+    rate = rate.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, AppliedUndef), placeholder
+    )
+    rate = rate.replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in by_name,
+        lambda e: by_name[e.func.__name__][e.args[:-1]],
+    )
+    rate = rate.replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "E_n", lambda e: E_N
+    )
+    return rate.xreplace({EPS: sp.S.Zero})
+
+
+def _expand(expr: sp.Expr, var: Indexed, stop: tuple[IndexedBase | sp.Symbol, ...]) -> sp.Expr:
+    """Fill in every placeholder ``∂q/∂var`` except those of the quantities in ``stop``:
+    E_n and δ by the chain rule through the outputs, the others from their definitions."""
+    for _ in range(20):
+        todo = [p for p in expr.atoms(Partial) if _base_of(p.args[0]) not in stop]
+        if not todo:
+            return expr
+        repl = {}
+        taken = _symbols_of(expr) | _symbols_of(var)
+        for p in todo:
+            q = p.args[0]
+            if q == E_N:
+                kk = _fresh("k", taken)
+                repl[p] = Sum(delta[kk] * Partial(ak[kk], var), (kk, 1, K))
+            elif q.base == delta:
+                kk = _fresh("k", taken)
+                repl[p] = Sum(MM[q.indices[0], kk] * Partial(ak[kk], var), (kk, 1, K))
+            else:
+                free, rhs = DEFINITIONS[q.base]
+                rhs = _rename_dummies(rhs, taken)
+                repl[p] = _rate(rhs.xreplace(dict(zip(free, q.indices))), var)
+            taken |= _symbols_of(repl[p])
+        expr = expr.xreplace(repl)
+    raise DerivationError(f"placeholders did not resolve in {expr}")
+
+
+def _base_of(q: sp.Expr) -> IndexedBase | sp.Symbol:
+    return q if q == E_N else q.base
+
+
+def _rename_dummies(expr: sp.Expr, taken: set[sp.Symbol]) -> sp.Expr:
+    """Give the summation indices of ``expr`` names not in ``taken``."""
+    for s in list(expr.atoms(Sum)):
+        for lim in s.limits:
+            var = lim[0]
+            if var in taken:
+                new = _fresh(var.name.rstrip("'"), taken | _symbols_of(expr))
+                expr = expr.xreplace({s: s.xreplace({var: new})})
+    return expr
+
+
+def _strip_range(expr: sp.Expr) -> sp.Expr:
+    """Keep the first branch of the ``Piecewise`` range guards that Kronecker sums leave:
+    its condition only says that the indices lie in their ranges, which they do."""
+
+    def is_range_guard(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Piecewise) or len(e.args) != 2 or e.args[1].cond is not sp.true:
+            return False
+        conds = sp.And.make_args(e.args[0].cond)
+        return all(isinstance(c, sp.core.relational.Relational) for c in conds)
+
+    return expr.replace(is_range_guard, lambda e: e.args[0].expr)
+
+
+def _collapse(expr: sp.Expr) -> sp.Expr:
+    """Sum out the Kronecker deltas (``Σ_i x_i I_{ii'} = x_{i'}``)."""
+    for _ in range(6):
+        new = _strip_range(expr.doit())
+        new = sp.expand(new)
+        if new == expr:  # structural: a fixed point of the rewriting, not a maths question
+            break
+        expr = new
+    return expr
+
+
+def _symmetric_m(expr: sp.Expr) -> sp.Expr:
+    """``M_{k'k} → M_{kk'}``: order the indices of M (PRML 5.92: M is symmetric)."""
+    return expr.replace(
+        lambda e: isinstance(e, Indexed)
+        and e.base == MM
+        and _key(e.indices[0]) > _key(e.indices[1]),
+        lambda e: MM[e.indices[1], e.indices[0]],
+    )
+
+
+def _key(s: sp.Basic) -> tuple[int, str]:
+    return (len(str(s)), str(s))
+
+
+def _apply_deltas(expr: sp.Expr) -> sp.Expr:
+    """In each product with ``I_{jj'}``, write ``j`` for ``j'`` elsewhere (the delta forces it)."""
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(expr)):
+        deltas = [f for f in sp.Mul.make_args(term) if isinstance(f, KroneckerDelta)]
+        rest = sp.Mul(*(f for f in sp.Mul.make_args(term) if not isinstance(f, KroneckerDelta)))
+        for dlt in deltas:
+            p, q = sorted(dlt.args, key=_key)
+            rest = rest.xreplace({q: p})
+        out += rest * sp.Mul(*deltas)
+    return out
+
+
+def _pretty_dummies(expr: sp.Expr, avoid: Iterable[sp.Symbol] = ()) -> sp.Expr:
+    """Rename summation indices to the first free primed letter (``k''`` → ``k'``), never to
+    one in ``avoid`` (the indices of the weights still to differentiate by: SymPy issue 21891)."""
+    avoid = set(avoid)
+    for s in sorted(expr.atoms(Sum), key=str):
+        for lim in s.limits:
+            var = lim[0]
+            letter = var.name.rstrip("'")
+            taken = (_symbols_of(expr) - {var}) | avoid
+            for primes in range(0, 12):
+                cand = sp.Symbol(letter + "'" * primes, integer=True)
+                if cand not in taken:
+                    if cand != var:
+                        expr = expr.xreplace({s: s.xreplace({var: cand})})
+                    break
+    return expr
+
+
+def _finish(expr: sp.Expr, avoid: Iterable[sp.Symbol] = ()) -> sp.Expr:
+    return _pretty_dummies(split_sums(_symmetric_m(_collapse(expr))), avoid)
+
+
+_UNIQUE = itertools.count()
+
+
+def _flatten(expr: sp.Expr) -> sp.Expr:
+    """Pull every sum to the front of its term: ``Σ_k A_k Σ_k' B_kk' = Σ_k Σ_k' A_k B_kk'``
+    (summation indices first made unique, so merging cannot capture one)."""
+    if isinstance(expr, sp.Add):
+        return sp.Add(*(_flatten(t) for t in expr.args))
+    if isinstance(expr, Sum):
+        renames = {
+            lim[0]: sp.Symbol(f"_u{next(_UNIQUE)}_{lim[0].name.rstrip(chr(39))}", integer=True)
+            for lim in expr.limits
+        }
+        body = _flatten(expr.function.xreplace(renames))
+        limits = [(renames[v], lo, hi) for v, lo, hi in expr.limits]
+        if isinstance(body, Sum):
+            return Sum(body.function, *body.limits, *limits)
+        return Sum(body, *limits)
+    if isinstance(expr, sp.Mul):
+        bodies, limits = [], []
+        for f in expr.args:
+            g = _flatten(f)
+            if isinstance(g, Sum):
+                bodies.append(g.function)
+                limits.extend(g.limits)
+            else:
+                bodies.append(g)
+        prod = sp.Mul(*bodies)
+        return Sum(prod, *limits) if limits else prod
+    return expr
+
+
+def _canonical_term(term: sp.Expr) -> sp.Expr:
+    """One flattened term with its summation indices renamed canonically: the assignment of
+    canonical names (within each range) that gives the smallest printed form, with M symmetric."""
+    if not isinstance(term, Sum):
+        return _symmetric_m(term)
+    body, limits = term.function, list(term.limits)
+    factor = sp.S.One
+    kept = []
+    for v, lo, hi in limits:
+        if body.has(v):
+            kept.append((v, lo, hi))
+        else:
+            factor *= hi - lo + 1
+    best = None
+    variables = [lim[0] for lim in kept]
+    for perm in itertools.permutations(range(len(kept))):
+        names = {}
+        ok = True
+        for src, dst in zip(variables, perm):
+            if kept[dst][2] != kept[variables.index(src)][2]:
+                ok = False
+                break
+            names[src] = sp.Symbol(f"_c{dst}", integer=True)
+        if not ok:
+            continue
+        cand = _symmetric_m(body.xreplace(names))
+        key = sp.default_sort_key(cand)
+        if best is None or key < best[0]:
+            best = (key, cand, names)
+    if best is None:  # cannot happen: the identity permutation always qualifies
+        raise DerivationError(f"no renaming of the summation indices of {term}")
+    _, cand, names = best
+    new_limits = sorted(((names[v], lo, hi) for v, lo, hi in kept), key=lambda lim: lim[0].name)
+    return factor * Sum(cand, *new_limits)
+
+
+def _normal_form(expr: sp.Expr) -> sp.Expr:
+    flat = _flatten(_apply_deltas(sp.expand(expr)))
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(flat)):
+        coeff_factors = [f for f in sp.Mul.make_args(term) if not isinstance(f, Sum)]
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, Sum)]
+        if not sums:
+            out += _symmetric_m(term)
+            continue
+        (s,) = sums
+        body = sp.expand(sp.Mul(*coeff_factors) * s.function)
+        for piece in sp.Add.make_args(body):
+            out += _canonical_term(Sum(piece, *s.limits))
+    return sp.expand(out)
+
+
+def _same(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """Equality of index expressions with ``I_{jj'}`` and a symmetric ``M``, for symbolic sizes:
+    both sides flattened, summation indices renamed canonically (up to permutation)."""
+    return sp.expand(_normal_form(lhs) - _normal_form(rhs)).is_zero is True
+
+
+DEFINITIONS.update(
+    {
+        a: ((j,), Sum(w1[j, i] * x[i], (i, 1, D))),
+        z: ((j,), h(a[j])),
+        ak: ((k,), Sum(w2[k, j] * z[j], (j, 1, M)) + Sum(ws[k, i] * x[i], (i, 1, D))),
+    }
+)
+
+# ---------------------------------------------------------------------------
+# Blocks
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One Hessian block ``∂²E_n/∂first ∂second`` and the form it is compared with."""
+
+    name: str
+    first: Indexed
+    second: Indexed
+    expected: sp.Expr
+    source: str
+
+
+_KSUM = (kp, 1, K)
+BLOCKS: dict[str, Block] = {
+    b.name: b
+    for b in (
+        Block("skip-skip", ws[k, i], ws[kp, ip], x[i] * x[ip] * MM[k, kp], "ex. 5.23"),
+        Block("skip-second", ws[k, i], w2[kp, j], x[i] * z[j] * MM[k, kp], "ex. 5.23"),
+        Block(
+            "skip-first",
+            ws[k, i],
+            w1[j, ip],
+            x[i] * x[ip] * hp(a[j]) * Sum(w2[kp, j] * MM[k, kp], _KSUM),
+            "ex. 5.23",
+        ),
+        Block("second-second", w2[k, j], w2[kp, jp], z[j] * z[jp] * MM[k, kp], "(5.93)"),
+        Block(
+            "first-first",
+            w1[j, i],
+            w1[jp, ip],
+            x[i] * x[ip] * hpp(a[j]) * KroneckerDelta(j, jp) * Sum(w2[k, j] * delta[k], (k, 1, K))
+            + x[i]
+            * x[ip]
+            * hp(a[j])
+            * hp(a[jp])
+            * Sum(Sum(w2[kp, jp] * w2[k, j] * MM[k, kp], _KSUM), (k, 1, K)),
+            "(5.94)",
+        ),
+        Block(
+            "first-second",
+            w1[j, i],
+            w2[k, jp],
+            x[i]
+            * hp(a[j])
+            * (delta[k] * KroneckerDelta(j, jp) + z[jp] * Sum(w2[kp, j] * MM[k, kp], _KSUM)),
+            "(5.95)",
+        ),
+    )
+}
+NEW_BLOCKS = ("skip-skip", "skip-second", "skip-first")
+
+
+@dataclass(frozen=True)
+class BlockDerivation:
+    """The step chain of one block, the expression it arrives at and whether it matches."""
+
+    block: Block
+    steps: tuple[Step, ...]
+    result: sp.Expr
+    matches: bool
+
+
+_DEF_NOTE = (
+    "$a_k = \\sum_j w_{kj} z_j + \\sum_i w^{(s)}_{ki} x_i$, $z_j = h(a_j)$, (5.62)–(5.63); "
+    "Kronecker delta sums collapsed"
+)
+
+
+@functools.cache
+def derive_block(name: str) -> BlockDerivation:
+    """Derive the Hessian block ``name`` (a key of :data:`BLOCKS`) by the chain rule.
+
+    >>> print(latex(derive_block("skip-first").result))
+    h'\\left(a_{j}\\right) x_{i} x_{i'} \\sum_{k'} w_{k'j} M_{kk'}
+    """
+    if name not in BLOCKS:
+        raise DerivationError(f"no block {name!r}; known: {', '.join(BLOCKS)}")
+    b = BLOCKS[name]
+    r1, r2 = b.first, b.second
+    steps = [Step(latex(Partial(Partial(E_N, r2), r1)), None, "")]
+    # inner derivative: chain rule through the outputs, then the definitions
+    inner = _expand(_rate(E_N, r2), r2, stop=(ak,))
+    steps.append(
+        Step(
+            latex(Partial(inner, r1)),
+            "chain rule; $\\delta_k = \\partial E_n / \\partial a_k$ (5.54)",
+        )
+    )
+    avoid = _symbols_of(r1) | _symbols_of(r2)
+    inner = _finish(_expand(inner, r2, stop=()), avoid)
+    steps.append(Step(latex(Partial(inner, r1)), _DEF_NOTE))
+    # outer derivative: product rule, chain rule into delta (giving M) and h'
+    outer = _expand(_rate(inner, r1), r1, stop=(ak, a))
+    steps.append(
+        Step(
+            latex(_pretty_dummies(outer, avoid)),
+            "product rule, chain rule; $M_{kk'} = \\partial \\delta_k / \\partial a_{k'}$ (5.92)",
+        )
+    )
+    result = _finish(_expand(outer, r1, stop=()), avoid)
+    steps.append(Step(latex(result), _DEF_NOTE + "; symmetry of M"))
+    return BlockDerivation(b, tuple(steps), result, _same(result, b.expected))
+
+
+# ---------------------------------------------------------------------------
+# Numbers: all six blocks assembled into the full Hessian, against brute force
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Concrete sizes; with ``bias`` the units x_0 = z_0 = 1 feed the first and second layers."""
+
+    D: int
+    M: int
+    K: int
+    bias: bool
+
+    @property
+    def lo(self) -> int:
+        return 0 if self.bias else 1
+
+    def weights(self) -> list[Indexed]:
+        """First layer ``w_ji``, second ``w_kj``, skip ``w^{(s)}_ki`` (no skip bias: the output
+        bias already plays that role)."""
+        first = [w1[jj, ii] for jj in range(1, self.M + 1) for ii in range(self.lo, self.D + 1)]
+        second = [w2[kk, jj] for kk in range(1, self.K + 1) for jj in range(self.lo, self.M + 1)]
+        skip = [ws[kk, ii] for kk in range(1, self.K + 1) for ii in range(1, self.D + 1)]
+        return first + second + skip
+
+    def as_dict(self) -> dict[str, int]:
+        return {"D": self.D, "M": self.M, "K": self.K, "bias": int(self.bias)}
+
+
+NUMERIC_SIZES = (Sizes(1, 1, 1, False), Sizes(1, 2, 1, True), Sizes(2, 2, 2, False))
+#: More instances, for the tests (biases on at sizes >= 2, and one size 3).
+EXTRA_SIZES = (Sizes(2, 2, 2, True), Sizes(3, 2, 3, False))
+_A = [sp.Symbol(f"A{n}") for n in range(1, 8)]  # a_1 … a_K as plain symbols for E_n
+
+
+def random_error(K_: int, rng: np.random.Generator) -> sp.Expr:
+    """A random smooth ``E_n(a_1..a_K)``: ``M`` has a varying diagonal and constant coupling.
+
+    ``Σ_k c_k (a_k − t_k)²/2 + Σ_k γ_k cos(a_k) + g (Σ_k e_k a_k)²/2``.
+
+    >>> e = random_error(2, np.random.default_rng(0))
+    >>> sorted(str(s) for s in e.free_symbols)
+    ['A1', 'A2']
+    """
+    c, gam, e = (rng.uniform(0.5, 1.5, size=K_) for _ in range(3))
+    t = rng.normal(size=K_)
+    g = float(rng.uniform(0.3, 1.0))
+    s = sum(float(e[q]) * _A[q] for q in range(K_))
+    quad = sum(float(c[q]) * (_A[q] - float(t[q])) ** 2 / 2 for q in range(K_))
+    return quad + sum(float(gam[q]) * sp.cos(_A[q]) for q in range(K_)) + g * s**2 / 2
+
+
+def _written_out(sz: Sizes) -> tuple[dict[Indexed, sp.Expr], dict[Indexed, sp.Expr]]:
+    """a_j and a_k as functions of weights and inputs (x_0 = z_0 = 1 with biases)."""
+    lo = sz.lo
+    xs = {ii: (sp.S.One if ii == 0 else x[ii]) for ii in range(lo, sz.D + 1)}
+    aj = {a[jj]: sum(w1[jj, ii] * xs[ii] for ii in xs) for jj in range(1, sz.M + 1)}
+    zj = {jj: (sp.S.One if jj == 0 else h(aj[a[jj]])) for jj in range(lo, sz.M + 1)}
+    akk = {
+        ak[kk]: sum(w2[kk, jj] * zj[jj] for jj in zj)
+        + sum(ws[kk, ii] * x[ii] for ii in range(1, sz.D + 1))
+        for kk in range(1, sz.K + 1)
+    }
+    return aj, akk
+
+
+def _block_for(r1: Indexed, r2: Indexed) -> tuple[str, bool]:
+    """Which block (and whether the pair is swapped) holds ``∂²E/∂r1∂r2``."""
+    order = {ws: 0, w2: 1, w1: 2}
+    names = {
+        (ws, ws): "skip-skip",
+        (ws, w2): "skip-second",
+        (ws, w1): "skip-first",
+        (w2, w2): "second-second",
+        (w1, w1): "first-first",
+        (w1, w2): "first-second",
+    }
+    if (r1.base, r2.base) in names:
+        return names[(r1.base, r2.base)], False
+    if (r2.base, r1.base) in names:
+        return names[(r2.base, r1.base)], True
+    raise DerivationError(f"no block for {r1}, {r2} ({order})")
+
+
+@functools.cache
+def _at_sizes(name: str, sz: Sizes) -> sp.Expr:
+    """The derived block with the sizes put in and its sums over k written out."""
+    return derive_block(name).result.xreplace({D: sz.D, M: sz.M, K: sz.K}).doit()
+
+
+def _instantiate(name: str, r1: Indexed, r2: Indexed, sz: Sizes) -> sp.Expr:
+    """Block ``name`` at the concrete weights ``r1``, ``r2`` (x_0 = z_0 = 1 with biases)."""
+    block = BLOCKS[name]
+    subs = dict(zip(block.first.indices, r1.indices)) | dict(zip(block.second.indices, r2.indices))
+    out = _at_sizes(name, sz).xreplace(subs)
+    if sz.bias:
+        out = out.replace(
+            lambda e: isinstance(e, Indexed) and e.base in (x, z) and e.indices == (0,),
+            lambda e: sp.S.One,
+        )
+    return out
+
+
+@functools.cache
+def _matrices(sz: Sizes, err_seed: int) -> tuple[Callable[..., object], ...]:
+    """Lambdified pieces of the check at sizes ``sz``:
+
+    * the Hessian assembled from the derived blocks, as a function of the weights, the input
+      and the layer values ``a_j``, ``z_j``, ``δ_k``, ``M_kk'`` (so each entry stays small);
+    * those layer values from the written-out network and the random error;
+    * the brute-force SymPy Hessian of the written-out error.
+    """
+    rng = np.random.default_rng(err_seed)
+    err = random_error(sz.K, rng)
+    aj, akk = _written_out(sz)
+    a_out = [akk[ak[kk]] for kk in range(1, sz.K + 1)]
+    to_a = dict(zip(_A[: sz.K], a_out))
+    weights = sz.weights()
+    full = err.xreplace(to_a)
+    grads = [sp.diff(full, wr) for wr in weights]
+    brute = sp.Matrix(
+        len(weights), len(weights), lambda p, q: sp.diff(grads[min(p, q)], weights[max(p, q)])
+    )
+    ours = sp.zeros(len(weights), len(weights))
+    for (p, r1), (q, r2) in itertools.product(enumerate(weights), repeat=2):
+        name, swapped = _block_for(r1, r2)
+        first, second = (r2, r1) if swapped else (r1, r2)
+        ours[p, q] = _instantiate(name, first, second, sz)
+    # layer values, with index 0 unused so that arrays are indexed like PRML's symbols
+    a_vals = [sp.S.Zero] + [aj[a[jj]] for jj in range(1, sz.M + 1)]
+    z_vals = [sp.S.One] + [h(aj[a[jj]]) for jj in range(1, sz.M + 1)]
+    d_vals = [sp.S.Zero] + [sp.diff(err, _A[kk - 1]).xreplace(to_a) for kk in range(1, sz.K + 1)]
+    m_vals = sp.zeros(sz.K + 1, sz.K + 1)
+    for p in range(1, sz.K + 1):
+        for q in range(1, sz.K + 1):
+            m_vals[p, q] = sp.diff(err, _A[p - 1], _A[q - 1]).xreplace(to_a)
+    args = [w1, w2, ws, x]
+    mods = [{}, "numpy"]
+    return (
+        sp.lambdify(args + [a, z, delta, MM], ours, modules=mods, cse=True),
+        sp.lambdify(args, [a_vals, z_vals, d_vals], modules=mods, cse=True),
+        sp.lambdify(args, m_vals, modules=mods, cse=True),
+        sp.lambdify(args, brute, modules=mods, cse=True),
+    )
+
+
+def numeric_check(
+    points: int = 3, seed: int = 0, sizes: tuple[Sizes, ...] = NUMERIC_SIZES
+) -> NumericCheck:
+    """The derived blocks, assembled into the full Hessian, against the brute-force SymPy Hessian.
+
+    >>> numeric_check(points=1, sizes=NUMERIC_SIZES[:2]).max_rel_error < 1e-10
+    True
+    """
+    rng = np.random.default_rng(seed)
+    acts = {
+        "tanh": numpy_activation(sp.tanh(sp.Symbol("u"))),
+        "random": numpy_activation(random_activation(rng)),
+    }
+    worst, count = 0.0, 0
+    for sz in sizes:
+        fns = _matrices(sz, seed + 11)
+        for act in acts.values():
+            f_ours, f_layer, f_m, f_brute = (bind_activation(f, act) for f in fns)
+            for _ in range(points):
+                pt = (
+                    rng.normal(size=(sz.M + 1, sz.D + 1)),
+                    rng.normal(size=(sz.K + 1, sz.M + 1)),
+                    rng.normal(size=(sz.K + 1, sz.D + 1)),
+                    rng.normal(size=sz.D + 1),
+                )
+                layer = cast(list[object], f_layer(*pt))
+                a_v, z_v, d_v = (np.asarray(v, float) for v in layer)
+                m_v = np.asarray(f_m(*pt), float)
+                o = np.asarray(f_ours(*pt, a_v, z_v, d_v, m_v), float)
+                b = np.asarray(f_brute(*pt), float)
+                worst = max(
+                    worst, float(np.max(np.abs(o - b))) / max(1.0, float(np.max(np.abs(b))))
+                )
+                count += 1
+    return NumericCheck(
+        tuple(s.as_dict() for s in sizes),
+        count,
+        worst,
+        "all six blocks (three new, 5.93-5.95 re-derived) assembled into the full Hessian vs the "
+        "brute-force SymPy Hessian, every entry; random smooth E_n(a_1..a_K), tanh and random h",
+    )
+
+
+def derive() -> DerivationResult:
+    """Entry ex5.23: the skip-layer blocks derived, the old blocks re-derived, all checked."""
+    start = time.perf_counter()
+    steps: list[Step] = []
+    notes: list[str] = []
+    all_match = True
+    for name in BLOCKS:
+        d = derive_block(name)
+        all_match &= d.matches
+        if name in NEW_BLOCKS:
+            steps.extend(d.steps)
+        status = "matches" if d.matches else "DOES NOT match"
+        notes.append(
+            f"{name}: {latex(Partial(Partial(E_N, d.block.second), d.block.first))} = "
+            f"{latex(d.result)} ({status} {d.block.source}: {latex(d.block.expected)})"
+        )
+    numeric = numeric_check()
+    verdict: Verdict = "proved" if (all_match and numeric.max_rel_error < 1e-10) else "failed"
+    notes.append(
+        "the steps show the three new blocks, each chain starting afresh; 5.93-5.95 keep their "
+        "form in the skip network (a_k now includes the skip term, so delta_k and M_kk' do too)"
+    )
+    return DerivationResult(
+        equation="ex5.23",
+        title="Exact Hessian with skip-layer connections (exercise 5.23)",
+        statement_latex=STATEMENT,
+        verdict=verdict,
+        steps=tuple(steps),
+        numeric=numeric,
+        seconds=time.perf_counter() - start,
+        notes=tuple(notes),
+        assumptions=(
+            "E_n an unspecified smooth function of a_1..a_K",
+            "indices within their ranges",
+        ),
+    )
+
+
+STATEMENT = " ,\\quad ".join(
+    f"{latex(Partial(Partial(E_N, BLOCKS[n].second), BLOCKS[n].first))} = {latex(BLOCKS[n].expected)}"
+    for n in NEW_BLOCKS
+)
+
+register(
+    Entry(
+        "ex5.23",
+        "Exact Hessian with skip-layer connections (exercise 5.23)",
+        "5.4.5",
+        STATEMENT,
+        derive,
+    )
+)
