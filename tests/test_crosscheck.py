@@ -91,3 +91,36 @@ def test_autograd_and_finite_differences_agree(case) -> None:
     Hfd = nm.finite_difference_hessian(lambda v: nm.error(v, X, T, shape, inst.cfg.activation,
                                                           inst.cfg.error), w, eps=1e-4)
     assert np.max(np.abs(Hfd - H)) <= 1e-5 * max(1.0, np.abs(H).max())
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(D=st.integers(1, 2), M=st.integers(1, 2), K=st.integers(1, 2), bias=st.booleans(),
+       activation=st.sampled_from(["h", "tanh", "logistic", "softplus"]),
+       error=st.sampled_from(["general", "sum_of_squares", "cross_entropy", "softmax_cross_entropy"]),
+       point=st.integers(0, 3))
+def test_property_derived_blocks_equal_brute_force(D, M, K, bias, activation, error, point) -> None:
+    """Over sizes, biases, activations (random smooth h included) and errors (random E_n included)."""
+    inst = make_instance(NetworkConfig(D, M, K, bias=bias, activation=activation, error=error),
+                         seed=5, point=point)
+    H = inst.hessian()
+    scale = max(1.0, np.abs(H).max())
+    for v1, v2 in BLOCK_VARS:
+        for base1, a1, c1 in inst.weights:
+            if base1 != v1.base:
+                continue
+            for base2, a2, c2 in inst.weights:
+                if base2 != v2.base:
+                    continue
+                env = dict(zip(v1.indices, (a1, c1)))
+                env2 = dict(zip(v2.indices, (a2, c2)))
+                if any(env2.get(s, val) != val for s, val in env.items()):
+                    continue
+                env.update(env2)
+                got = evaluate(DERIVED[(v1, v2)], inst, env)
+                want = H[inst.position(base1, a1, c1), inst.position(base2, a2, c2)]
+                assert abs(got - want) <= 1e-10 * scale
