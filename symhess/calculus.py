@@ -380,11 +380,12 @@ def tidy(expr: sp.Expr) -> sp.Expr:
             groups.setdefault(key, []).append(f)
     out = []
     for limits, factors in groups.items():
-        dummies = {lim[0] for lim in limits}
+        bound = {lim[0] for lim in limits}
         body = sp.factor_terms(sp.Add(*factors))
-        inside, outside = [], []
+        inside: list[sp.Expr] = []
+        outside: list[sp.Expr] = []
         for fac in sp.Mul.make_args(body):
-            (inside if fac.free_symbols & dummies else outside).append(fac)
+            (inside if fac.free_symbols & bound else outside).append(fac)
         inner = sp.Mul(*inside)
         for lim in reversed(limits):
             inner = sp.Sum(inner, lim)

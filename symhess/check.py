@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sympy as sp
 
@@ -243,8 +244,8 @@ def chain_domain(chain: ast.Chain) -> str:
 def _step(s: int, prev: ast.Member, cur: ast.Member, ctx: Context, subs: dict,
           assumptions: tuple[str, ...]) -> StepResult:
     pos = cur.pos
-    base = dict(index=s, line=pos.line, col=pos.col, justification=cur.justification,
-                assumptions=assumptions)
+    base: dict[str, Any] = dict(index=s, line=pos.line, col=pos.col,
+                                justification=cur.justification, assumptions=assumptions)
     try:
         lhs = interpret(prev.expr, ctx)
         if isinstance(cur.expr, ast.EqRef):

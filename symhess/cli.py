@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .errors import InputError, SymhessError
@@ -16,7 +17,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors: exit 2 with a one-line reason
+    def error(self, message: str) -> NoReturn:  # usage errors: exit 2 with a one-line reason
         self.print_usage(sys.stderr)
         print(f"symhess: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)

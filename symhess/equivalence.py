@@ -161,7 +161,8 @@ def _describe(residual: sp.Expr | None) -> str:
         return "the sides differ"
     if residual == 0:
         return "the sides differ numerically"
-    missing, extra = [], []
+    missing: list[sp.Expr] = []
+    extra: list[sp.Expr] = []
     for t in terms(sp.expand(residual)):
         coeff, _ = t.factor.as_coeff_Mul()
         (missing if coeff > 0 else extra).append(t.to_expr() if coeff > 0 else -t.to_expr())

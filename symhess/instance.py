@@ -64,7 +64,7 @@ class Instance:
     cfg: NetworkConfig
     arrays: dict[Any, np.ndarray]
     scalars: dict[sp.Symbol, float]
-    activation: tuple[Callable[[float], float], ...]
+    activation: tuple[Callable[..., Any], ...]
     weights: tuple[tuple[Any, int, int], ...]
     _hessian_fn: Callable[..., np.ndarray] = field(repr=False)
     _args: tuple[np.ndarray, ...] = field(repr=False)
@@ -98,7 +98,7 @@ class _Compiled:
     xsyms: tuple[sp.Symbol, ...]
     tsyms: tuple[sp.Symbol, ...]
     hess: _LazyHessian
-    act: tuple[Callable[[float], float], ...]
+    act: tuple[Callable[..., Any], ...]
     err_derivs: tuple[Callable[..., Any], ...]
 
 

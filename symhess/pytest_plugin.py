@@ -94,7 +94,7 @@ class DerivationItem(pytest.Item):
         if d.verdict != "ok":
             raise DerivationFailed(_explain(d))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, DerivationFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)

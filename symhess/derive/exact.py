@@ -12,6 +12,7 @@ combination, coincident indices included.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from ..instance import Instance, make_instance
 from ..network import (DELTA, MM, W1, W2, X, Z, A_HID, E_N, NetworkConfig, hp, hpp, i, ip, j,
                        jp, k, kp)
 from ..printing import prml_latex
-from ..results import DerivationResult, NumericCheck, Step
+from ..results import DerivationResult, NumericCheck, Step, Verdict
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def derive_block(block: Block) -> DerivationResult:
     numeric = NumericCheck(tuple(_sizes(c) for c in CHECK_CONFIGS), npts, err, "derived formula vs brute-force SymPy Hessian (lambdified), "
                            "every index combination incl. coincident ones; h, E_n random smooth")
     notes = [block.note] if block.note else []
+    verdict: Verdict
     if err > 1e-9:
         verdict = "failed"
         notes.append("the derivation disagrees with the brute-force Hessian: a bug in symhess")
@@ -207,4 +209,4 @@ def _sizes(cfg: NetworkConfig) -> dict[str, int]:
 
 for _b in BLOCKS.values():
     register(Entry(_b.number, _b.title, "5.4.5", f"{second_derivative_latex(_b.v1, _b.v2)} = "
-                   f"{prml_latex(_b.statement)}", (lambda b=_b: derive_block(b))))
+                   f"{prml_latex(_b.statement)}", functools.partial(derive_block, _b)))
