@@ -24,7 +24,7 @@ import sympy as sp
 
 from . import model as md
 from . import network as nw
-from .calculus import canonical_terms, collapse, terms, tidy
+from .calculus import TooLarge, canonical_terms, collapse, terms, tidy
 from .evaluate import NotEvaluable, evaluate
 from .instance import Instance, make_instance
 from .notation.interpret import COL, ROW, Meaning
@@ -118,8 +118,12 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
         var = ", ".join(sorted("x" if v == md.XV else "t" for v in (vr ^ vl)))
         outside = (f"the {side} side depends on {var} outside any integral over it, the other "
                    f"side does not (something that depends on {var} was taken out of ∫ d{var})")
-    diff = sp.expand(lhs.expr - rhs.expr) if _small(lhs.expr, rhs.expr) else None
-    if diff is not None and not canonical_terms(diff):
+    try:
+        diff = sp.expand(lhs.expr - rhs.expr) if _small(lhs.expr, rhs.expr) else None
+        proved = diff is not None and not canonical_terms(diff)
+    except TooLarge:
+        proved = False
+    if proved:
         if approximate:
             return Decision("approximation", "written ≃ but holds exactly", sp.S.Zero)
         return Decision("proved", "equal after canonical rewriting (sums, Kronecker deltas, "
@@ -203,7 +207,12 @@ def set_partitions(items: list[Any]) -> list[list[list[Any]]]:
     return out
 
 
+MAX_PATTERNS = 400
+
+
 def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.Symbol, int]]:
+    """Index values for every coincidence pattern (all of them up to MAX_PATTERNS; beyond,
+    every pattern with at most one coincident pair, plus all-equal)."""
     by_letter: dict[str, list[sp.Symbol]] = {}
     for s in sorted(indices, key=str):
         by_letter.setdefault(s.name[0], []).append(s)
@@ -211,13 +220,27 @@ def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.S
     for letter, syms in by_letter.items():
         size = sizes[letter]
         options = []
-        for part in set_partitions(syms):
+        parts = set_partitions(syms) if len(syms) <= 6 else _few_coincidences(syms)
+        for part in parts:
             if len(part) > size:
                 continue  # needs more distinct values than this size has
             options.append({s: size - b for b, block in enumerate(part) for s in block})
         per_letter.append(options)
-    return [dict(itertools.chain.from_iterable(d.items() for d in combo))
-            for combo in itertools.product(*per_letter)]
+    out = []
+    for combo in itertools.product(*per_letter):
+        out.append(dict(itertools.chain.from_iterable(d.items() for d in combo)))
+        if len(out) >= MAX_PATTERNS:
+            break
+    return out
+
+
+def _few_coincidences(syms: list[Any]) -> list[list[list[Any]]]:
+    """All distinct, one coincident pair, all equal (when full enumeration is too large)."""
+    out = [[[s] for s in syms], [list(syms)]]
+    for a, b in itertools.combinations(range(len(syms)), 2):
+        rest = [[s] for pos, s in enumerate(syms) if pos not in (a, b)]
+        out.append([[syms[a], syms[b]], *rest])
+    return out
 
 
 def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, Any]]:
