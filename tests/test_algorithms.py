@@ -8,11 +8,6 @@ from symhess import algorithms as alg
 from symhess import numeric as nm
 
 
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(20240527)
-
-
 def _point(rng: np.random.Generator, D: int, M: int, K: int):  # type: ignore[no-untyped-def]
     shape = nm.Shape(D, M, K, bias=False)
     W1, W2 = rng.normal(size=(M, D)), rng.normal(size=(K, M))

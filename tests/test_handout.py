@@ -1,0 +1,223 @@
+"""Tests for symhess.handout: outline, .tex/.md/.pdf builds, TeX errors, checked notes."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace as NS
+
+import pytest
+
+from symhess import catalogue, handout
+from symhess.catalogue import Entry
+from symhess.errors import InputError, SymhessError
+from symhess.render.content import Figure
+from symhess.results import DerivationResult, NumericCheck, Step
+
+HAVE_TEX = all(shutil.which(p) for p in ("latexmk", "lualatex", "pdftotext"))
+needs_tex = pytest.mark.skipif(not HAVE_TEX, reason="latexmk/lualatex/pdftotext not installed "
+                               "(apt-get install texlive-latex-base texlive-latex-recommended "
+                               "texlive-luatex texlive-lang-japanese latexmk poppler-utils)")
+
+NUM = NumericCheck(({"D": 1, "M": 1, "K": 1}, {"D": 3, "M": 4, "K": 2}), 24, 2.5e-16, "random smooth h")
+LONG = (r"x_i x_{i'} h''(a_{j'}) I_{jj'} \sum_k w_{kj'}^{(2)} \delta_k "
+        r"+ x_i x_{i'} h'(a_{j'}) h'(a_j) \sum_k \sum_{k'} w_{k'j'}^{(2)} w_{kj}^{(2)} M_{kk'}")
+
+
+def _r(number: str, verdict: str, steps: tuple[Step, ...], notes: tuple[str, ...] = ()) -> DerivationResult:
+    return DerivationResult(number, f"title of {number}", steps[-1].latex, verdict, steps, NUM, 0.25, notes=notes)
+
+
+RESULTS = {
+    "5.84": _r("5.84", "approximation", (Step("H", None, ""), Step(r"\sum_n \mathbf{b}_n \mathbf{b}_n^T",
+                                                                   r"drop \sum_n (y_n - t_n) \nabla\nabla y_n", "≃"))),
+    "5.93": _r("5.93", "proved", (
+        Step(r"\frac{\partial^2 E_n}{\partial w_{kj}^{(2)} \partial w_{k'j'}^{(2)}}", None, ""),
+        Step(r"z_{j'} \frac{\partial}{\partial a_{k'}} z_j \frac{\partial E_n}{\partial a_k}", "chain rule"),
+        Step(r"z_j z_{j'} M_{kk'}", r"\because (5.92)"))),
+    "5.94": _r("5.94", "verified", (
+        Step(r"\frac{\partial^2 E_n}{\partial w_{ji}^{(1)} \partial w_{j'i'}^{(1)}}", None, ""),
+        Step(LONG + " + " + LONG, "product rule; chain rule; sums over Kronecker deltas collapsed; M symmetric"))),
+    "5.95": _r("5.95", "failed", (Step("A", None, ""), Step("B", "(5.92)")),
+               notes=(f"corrected form: ${LONG}$", "x -> 2.0 x + 0.5: |grad J~| = 6e-11")),
+    "5.101": _r("5.101", "proved", (Step(r"\mathcal{R}\{a_j\}", None, ""), Step(r"\sum_i v_{ji} x_i", "(5.98)"))),
+}
+
+
+def _boom() -> DerivationResult:
+    raise KeyError("no such index")
+
+
+@pytest.fixture
+def fake_catalogue(monkeypatch: pytest.MonkeyPatch) -> dict[str, Entry]:
+    entries = {n: Entry(n, r.title, "", r.statement_latex, (lambda r=r: r)) for n, r in RESULTS.items()}
+    entries["5.122"] = Entry("5.122", "improper prior", "5.5.1", "x", _boom)
+    monkeypatch.setattr(catalogue, "entries", lambda: list(entries.values()))
+    monkeypatch.setattr(catalogue, "get", lambda n: entries[n])
+    original = handout._derive_all
+    monkeypatch.setattr(handout, "_derive_all",
+                        lambda numbers, say, workers, meanwhile=None: original(numbers, say, 1, meanwhile))
+
+    def quick_figure(key: str, directory: Path, stem: str) -> Figure:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot([0, 1], [0, 1])
+        pdf, png = directory / f"{stem}-{key}.pdf", directory / f"{stem}-{key}.png"
+        fig.savefig(pdf)
+        fig.savefig(png)
+        plt.close(fig)
+        return Figure(key, pdf, png)
+
+    from symhess import figures
+    monkeypatch.setattr(figures, "make_figure", quick_figure)
+    return entries
+
+
+# --------------------------------------------------------------------------- outline
+@pytest.mark.parametrize(("number", "section", "part"), [
+    ("5.83", "", "1.1"), ("5.194", "", "1.1"), ("ex5.17", "", "1.1"), ("5.88", "", "1.2"),
+    ("5.91", "", "1.3"), ("5.95", "", "1.4"), ("ex5.23", "", "1.4"), ("5.107", "", "1.5"),
+    ("5.113", "", "2.1"), ("5.118-5.120", "5.5.1", "2.1"), ("5.1", "", "A"),
+])
+def test_section_of(number: str, section: str, part: str) -> None:
+    assert handout.section_of(number, section) == part
+
+
+def test_sections_filter_and_reading_order(fake_catalogue: dict[str, Entry]) -> None:
+    plan = handout._plan(["1.4", "5.5.1"])
+    assert list(plan) == ["1.4", "2.1"]
+    assert [n for n, _ in plan["1.4"]] == ["5.93", "5.94", "5.95"]
+    with pytest.raises(InputError, match="unknown section '9.9'"):
+        handout._plan(["9.9"])
+
+
+@pytest.mark.parametrize(("name", "message"), [("h.txt", "cannot write a handout as '.txt'"),
+                                               ("h", "cannot write a handout as 'h'")])
+def test_bad_output_name(tmp_path: Path, name: str, message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        handout.build_handout(tmp_path / name)
+
+
+def test_bad_language(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown language 'fr'"):
+        handout.build_handout(tmp_path / "h.md", lang="fr")
+
+
+# --------------------------------------------------------------------------- builds
+def test_markdown_handout(tmp_path: Path, fake_catalogue: dict[str, Entry]) -> None:
+    messages: list[str] = []
+    out = handout.build_handout(tmp_path / "h.md", lang="ja", progress=messages.append)
+    text = out.read_text(encoding="utf-8")
+    assert "### 1.4 ヘッセ行列の厳密な評価" in text and "### 1.1 外積による近似" in text
+    assert "### 1.2" not in text  # no entries there yet: left out
+    assert r"\tag{5.93}$$" in text and r"\tag{5.95}$$" in text
+    assert "(h-outer_gap.png)" in text and (tmp_path / "h-outer_gap.png").exists()
+    assert "KeyError" in text and any("raised KeyError" in m for m in messages)
+    assert "| (5.101) |" in text and "(5.98)" in text  # correspondence table from rop
+    assert any(m.startswith("wrote ") for m in messages)
+
+
+def test_tex_handout_is_a_complete_document(tmp_path: Path, fake_catalogue: dict[str, Entry]) -> None:
+    out = handout.build_handout(tmp_path / "h.tex", lang="en", sections=["1"])
+    tex = out.read_text(encoding="utf-8")
+    assert tex.startswith(r"\documentclass[a4paper,11pt]{article}") and tex.rstrip().endswith(r"\end{document}")
+    assert r"\includegraphics[width=0.92\linewidth]{h-outer_gap.pdf}" in tex
+    assert r"\begin{algorithmic}" in tex and "2.1" not in re.findall(r"\\subsection\{([^}]*)\}", tex)
+    assert r"\section{Regularization" not in tex
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@needs_tex
+@pytest.mark.parametrize(("lang", "headings"), [
+    ("ja", ["1 ヘッセ行列", "1.4 ヘッセ行列の厳密な評価", "1.5 ヘッセ行列の積の高速な計算", "2.1 無矛盾なガウス事前分布",
+            "記号的に証明 (proved)", "近似 (approximation)", "検証一覧"]),
+    ("en", ["1 The Hessian matrix", "1.4 Exact evaluation of the Hessian", "2.1 Consistent Gaussian priors",
+            "proved symbolically", "verified numerically", "Verification summary"]),
+])
+def test_pdf_handout(tmp_path: Path, fake_catalogue: dict[str, Entry], lang: str, headings: list[str]) -> None:
+    messages: list[str] = []
+    out = handout.build_handout(tmp_path / f"h-{lang}.pdf", lang=lang, progress=messages.append)
+    text = re.sub(r"[ \t]+", " ", _pdf_text(out))
+    for h in headings:
+        assert h in text, h
+    for tag in ("(5.84)", "(5.93)", "(5.94)", "(5.95)", "(5.101)", "(5.98)"):
+        assert tag in text, tag
+    assert "??" not in text
+    assert [m for m in messages if m.startswith("TeX:")] == []  # no overfull boxes, no undefined refs
+
+
+@needs_tex
+def test_tex_error_shows_the_relevant_log_lines(tmp_path: Path) -> None:
+    src = tmp_path / "bad.tex"
+    src.write_text("\\documentclass{article}\n\\begin{document}\nfine\n\\undefinedmacro\n\\end{document}\n")
+    with pytest.raises(handout.TexBuildError, match="Undefined control sequence") as info:
+        handout.compile_pdf(src)
+    message = str(info.value)
+    assert "bad.tex:4" in message and len(message.splitlines()) < 20
+
+
+def test_missing_tex_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SymhessError, match="texlive-luatex texlive-lang-japanese latexmk"):
+        handout.build_handout(tmp_path / "h.pdf")
+
+
+def test_log_helpers() -> None:
+    log = "a\n! Missing $ inserted.\n<inserted text>\nl.7 x_1\n\nb\nOverfull \\hbox (20.0pt too wide) in paragraph"
+    assert handout.tex_log_errors(log).splitlines()[0] == "! Missing $ inserted."
+    assert handout.tex_log_warnings(log) == ["Overfull \\hbox (20.0pt too wide) in paragraph"]
+
+
+# --------------------------------------------------------------------------- checked notes
+def test_checked_notes_markdown(tmp_path: Path) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text("Notes.\n\n$$\\begin{aligned} a &= b \\\\ &= c \\end{aligned}$$\n", encoding="utf-8")
+    steps = (NS(index=1, line=3, verdict="proved", message="", justification=None, residual_latex=None),
+             NS(index=2, line=3, verdict="failed", message="b is not c", justification=None, residual_latex="b - c"))
+    report = NS(path=str(notes), derivations=(NS(line=3, verdict="failed", steps=steps, xfail=None, message=""),))
+    out = handout.build_checked_notes(notes, tmp_path / "checked.md", report, lang="en")
+    text = out.read_text(encoding="utf-8")
+    assert r"a &= b \tag*{✓}" in text and r"&= c \tag*{✗}" in text and r"\text{residual:}\ b - c" in text
+    assert text.index("Notes.") < text.index("a &= b")
+
+
+@needs_tex
+def test_checked_notes_pdf_with_the_real_checker(tmp_path: Path) -> None:
+    check = pytest.importorskip("symhess.check")
+    notes = tmp_path / "n.md"
+    notes.write_text("# Case 1\n\n$$ z_j z_{j'} M_{kk'} = z_{j'} z_j M_{k'k} = 2 z_j z_{j'} M_{kk'} $$\n",
+                     encoding="utf-8")
+    report = check.check_paths([notes]).files[0]
+    out = handout.build_checked_notes(notes, tmp_path / "checked.pdf", report, lang="en")
+    text = _pdf_text(out)
+    assert "Checked notes" in text and "Case 1" in text and "residual" in text
+
+
+# --------------------------------------------------------------------------- derivation cache
+def test_cache_round_trip_and_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+    rop = pytest.importorskip("symhess.derive.rop")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("SYMHESS_NO_CACHE", raising=False)
+    entry = Entry("5.101", "R a_j", "5.4.6", "x", functools.partial(rop.derive_equation, "5.101"))
+    monkeypatch.setattr(catalogue, "get", lambda n: entry)
+    first: list[str] = []
+    a = handout._derive_cached(["5.101"], first.append)["5.101"][0]
+    second: list[str] = []
+    b = handout._derive_cached(["5.101"], second.append)["5.101"][0]
+    assert any("derived (5.101)" in m for m in first)
+    assert any("from the cache" in m for m in second) and not any("derived (5.101)" in m for m in second)
+    assert a is not None and b is not None
+    assert (b.steps, b.verdict, b.numeric, b.notes, b.assumptions) == (a.steps, a.verdict, a.numeric, a.notes,
+                                                                         a.assumptions)
+
+
+def test_stand_in_entries_are_never_cached(fake_catalogue: dict[str, Entry]) -> None:
+    assert not handout._cacheable("5.93")
