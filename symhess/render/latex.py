@@ -753,7 +753,8 @@ def error_block(number: str, message: str, lang: str = "ja") -> str:
 # --------------------------------------------------------------------------- document
 _CLASSES = {
     "ja": r"\documentclass[a4paper,11pt]{ltjsarticle}",
-    "en": r"\documentclass[a4paper,11pt]{article}",
+    # luatexja in English too: readers' notes and titles may hold Japanese text
+    "en": "\\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}",
 }
 _MARKS = {"✓": r"\cmark{}", "✗": r"\xmark{}", "≈": r"\amark{}"}
 
