@@ -230,6 +230,9 @@ def text_with_math(text: str, escape: Callable[[str], str] | None = None,
             if display_over is not None and width(piece) > display_over:
                 out.append(display_math(piece, 0.85 * DISPLAY_WIDTH))
             else:
+                # a trailing backslash would escape the closing $; a line break has no place
+                # in inline maths
+                piece = piece.replace("\\\\", r"\backslash\backslash ").rstrip("\\")
                 out.append(f"${piece}$")
         elif kind == "code":
             out.append(rf"\texttt{{{esc(piece)}}}" if escape is None else f"`{piece}`")
