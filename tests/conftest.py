@@ -1,8 +1,13 @@
-"""Shared fixtures: a seeded RNG."""
+"""Shared fixtures: a seeded RNG, and deterministic hypothesis runs (same examples every run)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+settings.register_profile("symhess", derandomize=True, deadline=None, database=None,
+                          print_blob=True)
+settings.load_profile("symhess")
 
 
 @pytest.fixture
