@@ -116,6 +116,12 @@ def cmd_bench(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mutate(ns: argparse.Namespace) -> int:
+    from .mutate import main as mutate_main
+
+    return mutate_main(ns.args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="symhess", description="Derive and check PRML chapter-5 Hessian formulas.")
     p.add_argument("--version", action="version", version=f"symhess {__version__}")
@@ -144,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("-q", "--quiet", action="store_true")
     h.set_defaults(func=cmd_handout)
 
+    m = sub.add_parser("mutate", help="mutation testing of the checker on correct derivations",
+                       add_help=False)
+    m.add_argument("args", nargs=argparse.REMAINDER,
+                   help="PATH... [--format text|json] (see symhess mutate --help)")
+    m.set_defaults(func=cmd_mutate)
+
     b = sub.add_parser("bench", help="side-by-side benchmarks")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--format", choices=("text", "json"), default="text")
@@ -157,7 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["derive", "5.99x"])
     2
     """
-    ns = build_parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["mutate"]:  # its own argument parser (python -m symhess.mutate)
+        return cmd_mutate(argparse.Namespace(args=args[1:]))
+    ns = build_parser().parse_args(args)
     try:
         return int(ns.func(ns))
     except InputError as exc:

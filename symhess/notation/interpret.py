@@ -26,6 +26,7 @@ from .. import network as nw
 from ..calculus import collapse, derivative, provably_equal
 from ..errors import SymhessError
 from . import ast
+from .unparse import latex
 
 ROW = sp.Symbol("r_1", integer=True)  # canonical component index of a column vector / matrix row
 COL = sp.Symbol("s_1", integer=True)  # ... of a row vector / matrix column
@@ -130,6 +131,8 @@ class _Interpreter:
 
     # ---------------------------------------------------------------- leaves
     def _Number(self, node: ast.Number) -> Meaning:
+        if len(node.text) > 60:
+            raise Unsupported(f"a numeral of {len(node.text)} characters", node.pos)
         return Meaning(sp.Rational(node.text))
 
     def _Symbol(self, node: ast.Symbol) -> Meaning:
@@ -160,6 +163,9 @@ class _Interpreter:
         if name == "z" and letters == "0" or name == "x" and letters == "0":
             return Meaning(sp.S.One)
         if name == "E" and letters == "n":
+            if sub[0].primes:  # type: ignore[union-attr]
+                raise Unsupported(f"{node}: the error of one data point is written E_n; other "
+                                  "data points are not modelled", pos)
             return Meaning(nw.E_N)
         if name == "E" and not sub:
             d = self.ctx.lookup("E")
@@ -289,7 +295,7 @@ class _Interpreter:
         if base.shape != "scalar":
             raise Unsupported(f"a power of a {base.shape}", node.pos)
         if not (exp.is_Integer and abs(int(exp)) <= 16):
-            raise Unsupported(f"the exponent {node.exp} (only small integer powers are supported)",
+            raise Unsupported(f"the exponent {latex(node.exp)} (only small integer powers are supported)",
                               node.pos)
         if base.expr.is_zero and exp < 0:
             raise IllFormed("division by zero", node.pos)
