@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sympy as sp
 
 from . import model as md
-from .documents import Block, blocks_from_text, find_blocks
+from .documents import Block, blocks_from_text, derivation_files, find_blocks
 from .equivalence import Counterexample, Decision, decide
-from .errors import InputError, SourceLocation
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret
 from .notation.parser import parse_chain
-from .network import NETWORK_LETTERS  # noqa: F401  (documented index letters)
 
 # --------------------------------------------------------------------------- citations
 _HALF = sp.Rational(1, 2)
@@ -134,24 +132,12 @@ class Report:
 def check_paths(paths: Iterable[Path], progress: Callable[[str], None] | None = None) -> Report:
     """Check every derivation in ``paths`` (files, or directories searched for .md/.tex)."""
     files = []
-    for p in _expand(paths):
+    for p in derivation_files(paths):
         if progress:
             progress(f"checking {p}")
         blocks = find_blocks(p)
         files.append(check_blocks(blocks, str(p), progress))
     return Report(tuple(files))
-
-
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".md", ".tex")))
-        elif p.exists():
-            out.append(p)
-        else:
-            raise InputError(f"no such file or directory: {p}", SourceLocation(str(p), 1, 1))
-    return out
 
 
 def check_text(text: str, path: str = "<string>") -> FileReport:

@@ -33,12 +33,13 @@ directive, is an :class:`~symhess.errors.InputError`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, SourceLocation
 
-__all__ = ["Block", "blocks_from_text", "find_blocks", "has_relation"]
+__all__ = ["Block", "blocks_from_text", "derivation_files", "find_blocks", "has_relation"]
 
 _ENVS = ("equation*", "equation", "align*", "align")
 _DIRECTIVE = re.compile(r"^\s*symhess\s*:\s*(\S+)\s*(.*?)\s*$", re.S)
@@ -331,3 +332,22 @@ class _Scanner:
 def _blank_tex_comments(text: str) -> str:
     """Replace ``% …`` comments by spaces (keeping ``\\%`` and every newline)."""
     return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+def derivation_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and ``.md``/``.tex`` files below directories named, in a stable order.
+
+    >>> derivation_files([Path("no/such.md")])
+    Traceback (most recent call last):
+    ...
+    symhess.errors.InputError: no/such.md:1:1: no such file or directory: no/such.md
+    """
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".md", ".tex")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(f"no such file or directory: {p}", SourceLocation(str(p), 1, 1))
+    return out

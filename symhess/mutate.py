@@ -40,7 +40,7 @@ from typing import Any, get_args
 import sympy as sp
 
 from .check import chain_domain, check_chain
-from .documents import find_blocks
+from .documents import derivation_files, find_blocks
 from .equivalence import decide
 from .errors import InputError
 from .notation import ast
@@ -455,18 +455,6 @@ def _adjacent(chain: ast.Chain, m: int) -> set[int]:
     return near
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".md", ".tex")))
-        elif p.exists():
-            out.append(p)
-        else:
-            raise InputError(f"no such file or directory: {p}")
-    return out
-
-
 def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = OPERATORS,
                   progress: Callable[[str], None] | None = None) -> MutationReport:
     """Mutate every correct chain (no xfail marker) of the files under ``paths``.
@@ -478,7 +466,7 @@ def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = O
     records: list[MutantRecord] = []
     chains: list[str] = []
     alarms: list[str] = []
-    for path in _files(Path(p) for p in paths):
+    for path in derivation_files(Path(p) for p in paths):
         definitions: dict[str, sp.Expr] = {}
         notes: dict[str, str] = {}
         for b in find_blocks(path):
