@@ -307,7 +307,13 @@ def canonical_terms(expr: sp.Expr,
     >>> canonical_terms(MM[k, kp]) == canonical_terms(MM[kp, k])
     True
     """
-    out: dict[str, sp.Expr] = {}
+    return {key: coeff for key, (coeff, _) in canonical_groups(expr, symmetric).items()}
+
+
+def canonical_groups(expr: sp.Expr, symmetric: tuple[sp.IndexedBase, ...] = (
+        nw.MM, nw.T3, *md.SYMMETRIC)) -> dict[str, tuple[sp.Expr, Term]]:
+    """Like :func:`canonical_terms`, keeping one representative term per key."""
+    out: dict[str, tuple[sp.Expr, Term]] = {}
     for t in terms(sp.expand(expr)):
         for sub in _split(t):
             c = collapse_term(sub)
@@ -316,8 +322,23 @@ def canonical_terms(expr: sp.Expr,
             coeff, rest = c.factor.as_coeff_Mul()
             rest = _kronecker_identify(rest, {lim[0] for lim in c.limits})
             key = _canonical_key(c.limits, rest, symmetric)
-            out[key] = out.get(key, sp.S.Zero) + coeff
-    return {key: val for key, val in out.items() if val != 0}
+            old = out.get(key, (sp.S.Zero, Term(c.limits, rest)))
+            out[key] = (old[0] + coeff, old[1])
+    return {key: val for key, val in out.items() if val[0] != 0}
+
+
+def cancel_terms(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with terms that are equal up to renaming and symmetry combined (or cancelled).
+
+    >>> from symhess.network import MM, k, kp
+    >>> cancel_terms(MM[k, kp] - MM[kp, k])
+    0
+    """
+    try:
+        groups = canonical_groups(expr)
+    except TooLarge:
+        return expr
+    return sp.Add(*(coeff * rep.to_expr() for coeff, rep in groups.values()))
 
 
 def _kronecker_identify(f: sp.Expr, dummies: set[sp.Symbol]) -> sp.Expr:

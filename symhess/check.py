@@ -7,9 +7,11 @@ context of the step (definitions and conditions cited by its justification), and
 ``s``; a member ``(5.83)`` claims equality with that PRML equation.
 
 Citations understood (NOTATION.md): ``(5.82)`` defines E as the sum-of-squares error,
-``(5.193)`` as the expected squared loss; a cited definition stays in force for the rest
-of the file.  ``(1.89)`` is a *condition*, ``y(x, w) = E[t|x]``: the step is checked under
-it and says so.
+``(5.193)`` as the expected squared loss, ``(5.104)`` puts the network's sum-of-squares
+error with linear outputs in force (δ_k = y_k − t_k, M_kk' = I_kk'); a cited definition
+stays in force for the rest of the file, in its setting.  ``(1.89)`` is a *condition*,
+``y(x, w) = E[t|x]``: the step is checked under it and says so.  ``\mathcal{R}\{·\}`` is
+vᵀ∇ (5.97) on network quantities, with v_ji, v_kj laid out like the weights.
 
 >>> rep = check_text("$$ z_j z_{j'} M_{kk'} = z_{j'} z_j M_{k'k} $$", "n.md")
 >>> [s.verdict for s in rep.derivations[0].steps]
@@ -31,6 +33,7 @@ from .equivalence import Counterexample, Decision, decide
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret
 from .notation.parser import parse_chain
+from .network import sum_of_squares
 
 # --------------------------------------------------------------------------- citations
 _HALF = sp.Rational(1, 2)
@@ -40,6 +43,10 @@ DEFINITIONS: dict[str, tuple[str, sp.Expr, str]] = {  # number -> (name, definit
              r"E = \frac{1}{2}\sum_n (y_n - t_n)^2 (5.82)"),
     "5.193": ("E", _HALF * sp.Integral((md.Yx(md.XV) - md.TV) ** 2 * md.Pxt(md.XV, md.TV), md.XV, md.TV),
               r"E = \frac{1}{2}\iint (y(\mathbf{x},\mathbf{w}) - t)^2 p(\mathbf{x}, t) d\mathbf{x} dt (5.193)"),
+}
+# Error models of the network that a citation puts in force for the rest of the file.
+ERROR_MODELS: dict[str, tuple[Callable[[sp.Expr], sp.Expr], str]] = {
+    "5.104": (sum_of_squares, r"sum-of-squares error with linear outputs, $\delta_k = y_k - t_k$ (5.104)"),
 }
 CONDITIONS: dict[str, tuple[dict[sp.Expr, sp.Expr], str]] = {
     "1.89": ({md.Yx(md.XV): md.CondMean(md.XV)},
@@ -199,16 +206,22 @@ def check_chain(chain: ast.Chain, definitions: dict[str, sp.Expr] | None = None,
                 key = f"{name}@{_DOMAIN[num]}"
                 definitions[key] = expr
                 notes[key] = text
+            if num in ERROR_MODELS and domain == "network":
+                definitions["error_model@network"] = sp.Symbol(num)
+                notes["error_model@network"] = ERROR_MODELS[num][1]
             if num in CONDITIONS:
                 cond, text = CONDITIONS[num]
                 subs.update(cond)
                 assumptions.append(text)
-        in_force = {k.split("@")[0]: v for k, v in definitions.items() if k.endswith("@" + domain)}
+        in_force = {k.split("@")[0]: v for k, v in definitions.items()
+                    if k.endswith("@" + domain) and not k.startswith("error_model")}
+        model = definitions.get("error_model@" + domain)
+        transform = ERROR_MODELS[str(model)][0] if model is not None else None
         for key in definitions:
             if key.endswith("@" + domain):
                 assumptions.append(notes[key])
         ctx = Context(tuple(in_force.items()))
-        results.append(_step(s, prev, cur, ctx, subs, tuple(dict.fromkeys(assumptions))))
+        results.append(_step(s, prev, cur, ctx, subs, tuple(dict.fromkeys(assumptions)), transform))
     return results
 
 
@@ -228,7 +241,8 @@ def chain_domain(chain: ast.Chain) -> str:
 
 
 def _step(s: int, prev: ast.Member, cur: ast.Member, ctx: Context, subs: dict,
-          assumptions: tuple[str, ...]) -> StepResult:
+          assumptions: tuple[str, ...],
+          transform: Callable[[sp.Expr], sp.Expr] | None = None) -> StepResult:
     pos = cur.pos
     base: dict[str, Any] = dict(index=s, line=pos.line, col=pos.col,
                                 justification=cur.justification, assumptions=assumptions)
@@ -246,6 +260,9 @@ def _step(s: int, prev: ast.Member, cur: ast.Member, ctx: Context, subs: dict,
     if subs:
         lhs = Meaning(lhs.expr.xreplace(subs), lhs.row, lhs.col, lhs.readings)
         rhs = Meaning(rhs.expr.xreplace(subs), rhs.row, rhs.col, rhs.readings)
+    if transform is not None:
+        lhs = Meaning(transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
+        rhs = Meaning(transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
     d: Decision = decide(lhs, rhs, approximate=cur.approximate)
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
     msg = d.message

@@ -24,7 +24,7 @@ import sympy as sp
 
 from . import model as md
 from . import network as nw
-from .calculus import TooLarge, canonical_terms, collapse, terms, tidy
+from .calculus import TooLarge, cancel_terms, canonical_terms, collapse, terms, tidy
 from .evaluate import NotEvaluable, evaluate
 from .instance import Instance, make_instance
 from .notation.interpret import COL, ROW, Meaning
@@ -154,7 +154,7 @@ def _small(*es: sp.Expr) -> bool:
 
 def _residual(a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
     try:
-        return tidy(collapse(a - b)) if _small(a, b) else None
+        return tidy(cancel_terms(collapse(a - b))) if _small(a, b) else None
     except Exception:  # noqa: BLE001 - a display aid only; the verdict never depends on it
         return None
 

@@ -178,8 +178,12 @@ def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0) -> Instance
     Mm[1:, 1:] = Hm
     T = np.zeros((K + 1,) * 3)
     T[1:, 1:, 1:] = T3
+    v1 = np.zeros_like(w1)
+    v2 = np.zeros_like(w2)
+    v1[1:, 1 - b:] = rng.normal(size=(M, D + b))
+    v2[1:, 1 - b:] = rng.normal(size=(K, M + b))
     arrays = {nw.X: x, nw.T: t, nw.W1: w1, nw.W2: w2, nw.A_HID: a1, nw.Z: z, nw.A_OUT: a2,
-              nw.Y: a2, nw.DELTA: delta, nw.MM: Mm, nw.T3: T}
+              nw.Y: a2, nw.DELTA: delta, nw.MM: Mm, nw.T3: T, nw.V1: v1, nw.V2: v2}
     wvec = np.array([(w1 if base == nw.W1 else w2)[a, c] for base, a, c in comp.weights])
     model_arrays, model_scalars, functions = _model_jets(rng, N=3, W=3)
     arrays.update(model_arrays)

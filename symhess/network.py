@@ -72,6 +72,8 @@ DELTA = sp.IndexedBase("delta")
 MM = sp.IndexedBase("M")
 T3 = sp.IndexedBase("T3")  # third derivative of E_n w.r.t. a_k, a_k', a_k''
 E_N = sp.Symbol("E_n")
+V1 = sp.IndexedBase("v1")  # components of v laid out like the weights (5.101)
+V2 = sp.IndexedBase("v2")
 
 h = sp.Function("h")
 hp = sp.Function("h'")
@@ -83,16 +85,16 @@ Kind = Literal["const", "weight", "activation", "error"]
 KIND: dict[sp.IndexedBase, Kind] = {
     X: "const", T: "const", W1: "weight", W2: "weight",
     A_HID: "activation", Z: "activation", A_OUT: "activation", Y: "activation",
-    DELTA: "error", MM: "error", T3: "error",
+    DELTA: "error", MM: "error", T3: "error", V1: "const", V2: "const",
 }
 # What each Indexed's subscripts range over, in order.
 SIGNATURE: dict[sp.IndexedBase, str] = {
     X: "i", T: "k", W1: "ji", W2: "kj", A_HID: "j", Z: "j", A_OUT: "k", Y: "k",
-    DELTA: "k", MM: "kk", T3: "kkk",
+    DELTA: "k", MM: "kk", T3: "kkk", V1: "ji", V2: "kj",
 }
 _LATEX_NAME = {
     X: "x", T: "t", W1: "w", W2: "w", A_HID: "a", Z: "z", A_OUT: "a", Y: "y",
-    DELTA: r"\delta", MM: "M", T3: "T",
+    DELTA: r"\delta", MM: "M", T3: "T", V1: "v", V2: "v",
 }
 _LAYER = {W1: 1, W2: 2}
 
@@ -141,6 +143,42 @@ def error_chain(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None
     if isinstance(q, sp.Indexed) and q.base == MM:
         return T3, tuple(q.indices)
     return None
+
+
+def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+    """Pearlmutter's R{·} = vᵀ∇ on a network expression (PRML 5.97), before collapsing.
+
+    ``R{f} = Σ_ji v_ji ∂f/∂w_ji + Σ_kj v_kj ∂f/∂w_kj`` with fresh summation indices.
+    """
+    from .calculus import derivative
+
+    taken = set(avoid) | {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    j1 = fresh("j", expr, *taken)
+    i1 = fresh("i", expr, *taken)
+    k2 = fresh("k", expr, *taken)
+    j2 = fresh("j", expr, j1, *taken)
+    first = sp.Sum(sp.Sum(V1[j1, i1] * derivative(expr, W1[j1, i1], avoid=frozenset(taken)),
+                          (i1, 1, SIZES["i"])), (j1, 1, SIZES["j"]))
+    second = sp.Sum(sp.Sum(V2[k2, j2] * derivative(expr, W2[k2, j2], avoid=frozenset(taken)),
+                           (j2, 1, SIZES["j"])), (k2, 1, SIZES["k"]))
+    return first + second
+
+
+def sum_of_squares(expr: sp.Expr) -> sp.Expr:
+    """``expr`` for the sum-of-squares error with linear outputs (PRML 5.104):
+    E_n = ½Σ_k (a_k − t_k)², so δ_k = y_k − t_k, M_kk' = I_kk' and higher derivatives vanish.
+
+    >>> sum_of_squares(DELTA[index("k")] * MM[index("k"), index("k", 1)])
+    (a2[k] - t[k])*KroneckerDelta(k, k')
+    """
+    k_ = fresh("k", expr)
+    out = expr.xreplace({E_N: sp.Rational(1, 2) * sp.Sum((A_OUT[k_] - T[k_]) ** 2, (k_, 1, SIZES["k"]))})
+    return out.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base in (DELTA, MM, T3, Y),
+        lambda e: {"delta": lambda: A_OUT[e.indices[0]] - T[e.indices[0]],
+                   "M": lambda: sp.KroneckerDelta(*e.indices),
+                   "T3": lambda: sp.S.Zero,
+                   "y": lambda: A_OUT[e.indices[0]]}[str(e.base.label)]())
 
 
 def fresh(letter: str, *exprs: sp.Basic) -> sp.Symbol:

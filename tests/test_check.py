@@ -105,7 +105,7 @@ def test_unexpected_pass_of_xfail_fails() -> None:
 
 
 def test_unsupported_is_never_a_pass() -> None:
-    d = check_text(r"$$ \mathcal{R}\{a_j\} = \sum_i v_{ji} x_i $$", "r.md").derivations[0]
+    d = check_text(r"$$ \mathcal{R}\{y_n\} = \sum_r v_r \frac{\partial y_n}{\partial w_r} $$", "r.md").derivations[0]
     assert d.verdict == "unsupported" and d.steps[0].verdict == "unsupported"
     assert "R" in d.steps[0].message
 
@@ -136,3 +136,21 @@ def test_cited(just, nums) -> None:
 def test_deterministic(corpus_report) -> None:
     again = check_paths([CORPUS])
     assert report_json(again) == report_json(corpus_report)
+
+
+def test_r_operator_steps() -> None:
+    text = ("$$ \\mathcal{R}\\{z_j\\} = h'(a_j) \\mathcal{R}\\{a_j\\} $$\n\n"
+            "$$ \\mathcal{R}\\{a_k\\} = \\sum_j w_{kj} \\mathcal{R}\\{z_j\\} $$\n")
+    d1, d2 = check_text(text, "r.md").derivations
+    assert d1.steps[0].verdict == "proved"
+    assert d2.steps[0].verdict == "failed" and "missing \\sum_{j} z_{j} v_{kj}" in d2.steps[0].message
+
+
+def test_sum_of_squares_citation_puts_error_model_in_force() -> None:
+    general = check_text("$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$", "g.md")
+    assert general.derivations[0].steps[0].verdict == "failed"  # needs the sum-of-squares error
+    text = ("$$ \\delta_k = y_k - t_k \\quad (\\because (5.104)) $$\n\n"
+            "$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$\n")
+    d1, d2 = check_text(text, "s.md").derivations
+    assert d1.steps[0].verdict == "proved" and d2.steps[0].verdict == "proved"
+    assert any("5.104" in a for a in d2.steps[0].assumptions)

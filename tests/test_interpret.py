@@ -87,7 +87,7 @@ def test_integral_and_free_x() -> None:
 
 
 @pytest.mark.parametrize("tex, match", [
-    (r"\mathcal{R}\{a_j\}", r"^R\\\{\\cdot\\\} \(Pearlmutter"),
+    (r"\mathcal{R}\{y_n\}", r"^R\\\{\\cdot\\\} is supported on scalar quantities of the two-layer"),
     (r"w_{ik}", r"^w_\{ik\}: a first-layer weight is"),
     (r"q_j", r"^unknown quantity q_\{j\}"),
     (r"\sum f_k", r"^a bare \\sum"),

@@ -152,8 +152,8 @@ class _Interpreter:
                 raise Unsupported(f"{node}: a first-layer weight is w_{{ji}}^{{(1)}}, a second-layer "
                                   f"one w_{{kj}}^{{(2)}}; these index letters do not fit", pos)
             return Meaning((nw.W1 if layer == 1 else nw.W2)[ix[0], ix[1]])
-        if name == "v" and letters in ("ji", "kj"):
-            raise Unsupported(r"components of v and R{·} are not supported by the checker yet", pos)
+        if name == "v" and letters in ("ji", "kj", "j0", "k0") and not node.bold:
+            return Meaning((nw.V1 if letters[0] == "j" else nw.V2)[ix[0], ix[1]])
         table = {("a", "j"): nw.A_HID, ("a", "k"): nw.A_OUT, ("z", "j"): nw.Z, ("x", "i"): nw.X,
                  ("y", "k"): nw.Y, ("t", "k"): nw.T, ("delta", "k"): nw.DELTA,
                  ("M", "kk"): nw.MM, ("y", "n"): md.YN, ("t", "n"): md.TN}
@@ -350,9 +350,16 @@ class _Interpreter:
     def _Apply(self, node: ast.Apply) -> Meaning:
         op = node.op
         if isinstance(op, ast.ROp):
-            raise Unsupported(r"R\{\cdot\} (Pearlmutter's operator) is not supported by the "
-                              r"step checker yet; `symhess derive 5.101` derives those equations",
-                              node.pos)
+            m = self.value(node.operand)
+            if m.shape != "scalar" or _is_generic_model(m.expr):
+                raise Unsupported(r"R\{\cdot\} is supported on scalar quantities of the two-layer "
+                                  r"network (a_j, z_j, y_k, \delta_k, \partial E_n/\partial w, ...)",
+                                  node.pos)
+            self.readings.append(r"R\{\cdot\} = \mathbf{v}^T \nabla (5.97), v laid out like the weights")
+            try:
+                return Meaning(collapse(nw.r_operator(m.expr)))
+            except NotImplementedError as exc:
+                raise Unsupported(str(exc), node.pos) from None
         if isinstance(op, ast.Nabla):
             split = _nabla_split(node)
             if split is not None and split[1]:
@@ -426,6 +433,11 @@ class _Interpreter:
         if m.shape == "row vector":
             return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.col)
         raise Unsupported("the gradient of a matrix (a third-order tensor)", pos)
+
+
+def _is_generic_model(e: sp.Expr) -> bool:
+    return e.has(md.E_W) or any(isinstance(a, sp.Indexed) and a.base in (md.YN, md.TN, md.WV)
+                                for a in e.atoms(sp.Indexed)) or e.has(md.Yx)
 
 
 def _check_data_sum(d: sp.Symbol, body: sp.Expr, pos: ast.Pos) -> None:
