@@ -48,29 +48,9 @@ j, k, kp, i = nw.j, nw.k, nw.kp, nw.i
 K = nw.SIZES["k"]
 
 
-class DiagPrinter(PRMLPrinter):
-    """The core's PRML printer, with powers of ``h'(a_j)`` and PRML's outermost-first sums.
-
-    >>> DiagPrinter().doprint(nw.hp(nw.A_HID[j]) ** 2)
-    "h'(a_{j})^{2}"
-    """
-
-    def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
-        s = super()._print_Function(expr)
-        return f"{s}^{{{exp}}}" if exp else s
-
-    def _print_Pow(self, expr: sp.Pow) -> str:
-        base = expr.base
-        if isinstance(base, sp.Indexed) and nw.layer_of(base) and self.layers:
-            return rf"\left({self._print(base)}\right)^{{{self._print(expr.exp)}}}"
-        return super()._print_Pow(expr)
-
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        prefix = "".join(rf"\sum_{{{self._print(lim[0])}}} " for lim in reversed(expr.limits))
-        body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
-            body = rf"\left({body}\right)"
-        return prefix + body
+# The core printer already writes powers of h'(a_j), squared layer weights and PRML's
+# outermost-first sums as this module needs them.
+DiagPrinter = PRMLPrinter
 
 
 def _tex(expr: sp.Expr) -> str:
