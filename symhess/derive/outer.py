@@ -210,14 +210,6 @@ class GenericPrinter(PRMLPrinter):
         super().__init__()
         self._settings["ln_notation"] = True
 
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        # Outermost sum first, as PRML writes Σ_n Σ_k (SymPy lists the innermost first).
-        prefix = "".join(rf"\sum_{{{self._print(lim[0])}}} " for lim in reversed(expr.limits))
-        body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
-            body = rf"\left({body}\right)"
-        return prefix + body
-
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if expr == X_VEC:
             return r"\mathbf{x}"
