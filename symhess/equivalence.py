@@ -15,6 +15,10 @@ indices (``j = j'`` as well as ``j ≠ j'``) — never one point alone.
 from __future__ import annotations
 
 import itertools
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -36,6 +40,36 @@ SEEDS = (0, 1)
 X_POINTS = (0.37, -1.21)
 T_POINTS = (0.52, -0.83)
 SYMBOLIC_BUDGET = 4000  # count_ops above which no symbolic proof is attempted
+SYMBOLIC_SECONDS = 5.0  # wall-clock budget of one symbolic attempt (then: numbers)
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`TooLarge` inside the block once ``seconds`` have passed.
+
+    SymPy has no timeout; SymPy is pure Python, so a SIGALRM handler can interrupt it.  Off
+    the main thread (or without SIGALRM) the block runs unbounded — the size budget still
+    applies.
+
+    >>> with time_budget(1.0):
+    ...     x = sum(range(10))
+    >>> x
+    45
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def _expired(signum: int, frame: Any) -> None:
+        raise TooLarge(f"the symbolic attempt took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -119,8 +153,9 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
         outside = (f"the {side} side depends on {var} outside any integral over it, the other "
                    f"side does not (something that depends on {var} was taken out of ∫ d{var})")
     try:
-        diff = sp.expand(lhs.expr - rhs.expr) if _small(lhs.expr, rhs.expr) else None
-        proved = diff is not None and not canonical_terms(diff)
+        with time_budget(SYMBOLIC_SECONDS):
+            diff = sp.expand(lhs.expr - rhs.expr) if _small(lhs.expr, rhs.expr) else None
+            proved = diff is not None and not canonical_terms(diff)
     except TooLarge:
         proved = False
     if proved:

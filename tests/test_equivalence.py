@@ -75,3 +75,15 @@ def test_approximation_reports_dropped_term() -> None:
     d = decide(Meaning(full, ROW, COL), Meaning(approx, ROW, COL), approximate=True)
     assert d.verdict == "approximation"
     assert "partial^{2} y_{n}" in d.message
+
+
+def test_time_budget_interrupts_a_long_symbolic_attempt() -> None:
+    import time as _time
+
+    from symhess.calculus import TooLarge
+    start = _time.perf_counter()
+    with pytest.raises(TooLarge, match="longer than 0.05 s"):
+        with eq.time_budget(0.05):
+            while True:
+                sp.expand((sp.Symbol("a") + 1) ** 3)
+    assert _time.perf_counter() - start < 2.0
