@@ -33,6 +33,7 @@ from .equivalence import Counterexample, Decision, decide
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret
 from .notation.parser import parse_chain
+from . import network as nw
 from .network import sum_of_squares
 
 # --------------------------------------------------------------------------- citations
@@ -268,11 +269,24 @@ def _step(s: int, prev: ast.Member, cur: ast.Member, ctx: Context, subs: dict,
     msg = d.message
     if subs and d.verdict in ("proved", "verified"):
         msg += " (under the cited condition)"
+    if d.verdict == "failed" and transform is None and _mixes_error_and_targets(lhs.expr, rhs.expr):
+        msg += (" — note: E_n is an unspecified smooth error here; cite its form, e.g. "
+                r"(\because (5.104)) for the sum-of-squares error, to check under it")
     from .printing import prml_latex
     return StepResult(verdict=d.verdict, message=msg, readings=readings,
                       residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
                       counterexample=d.counterexample, lhs_latex=prml_latex(lhs.expr),
                       rhs_latex=prml_latex(rhs.expr), **base)
+
+
+def _mixes_error_and_targets(a: sp.Expr, b: sp.Expr) -> bool:
+    """One side speaks of E_n's derivatives, the other of targets t_k."""
+    def error(e: sp.Expr) -> bool:
+        return e.has(nw.E_N) or any(x.base in (nw.DELTA, nw.MM) for x in e.atoms(sp.Indexed))
+
+    def targets(e: sp.Expr) -> bool:
+        return any(x.base == nw.T for x in e.atoms(sp.Indexed))
+    return (error(a) and targets(b)) or (error(b) and targets(a))
 
 
 def _at(pos: ast.Pos | None) -> str:
