@@ -67,7 +67,7 @@ def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
                 out.append(sp.Mul(*e.args[:pos], da, *e.args[pos + 1:]))
         return sp.Add(*out)
     if isinstance(e, sp.Pow):
-        if e.exp.free_symbols & _variables(v):
+        if e.exp.free_symbols & v.free_symbols:
             raise NotImplementedError(f"derivative of a power with variable exponent: {e}")
         db = _d(e.base, v, lazy, taken)
         return e.exp * e.base ** (e.exp - 1) * db if db != 0 else sp.S.Zero
@@ -156,10 +156,6 @@ def evaluate_pd(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.
                         lambda e: collapse(derivative(e.args[0], e.args[1], avoid=taken)))
 
 
-def _variables(v: sp.Expr) -> set[sp.Basic]:
-    return set(v.free_symbols)
-
-
 def _is_zero(e: sp.Expr) -> bool:
     return collapse(e) == 0
 
@@ -216,7 +212,7 @@ def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
         body, limits = e.function, []
         for d, lo, hi in e.limits:
             if d in taken:
-                new = _fresh_avoiding(nw.letter_of(d), taken | e.free_symbols | {lim[0] for lim in e.limits})
+                new = nw.fresh(nw.letter_of(d), e, *taken)
                 body = body.xreplace({d: new})
                 d = new
             limits.append((d, lo, hi))
@@ -225,13 +221,6 @@ def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
     if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 1 and e.base.has(sp.Sum):
         return _terms(sp.Mul(*([e.base] * int(e.exp)), evaluate=False), taken)
     return [Term((), e)]
-
-
-def _fresh_avoiding(letter: str, used: set) -> sp.Symbol:
-    p = 0
-    while nw.index(letter, p) in used:
-        p += 1
-    return nw.index(letter, p)
 
 
 def collapse_term(t: Term) -> Term | None:
@@ -400,10 +389,10 @@ def tidy(expr: sp.Expr) -> sp.Expr:
                 continue
             dummies = [lim[0] for lim in c.limits]
             f = _kronecker_identify(c.factor, set(dummies))
-            free = f.free_symbols - set(dummies)
+            free = {s for s in f.free_symbols if isinstance(s, sp.Symbol)} - set(dummies)
             renames: dict[sp.Symbol, sp.Symbol] = {}
             for d in dummies:
-                renames[d] = _fresh_avoiding(nw.letter_of(d), free | set(renames.values()))
+                renames[d] = nw.fresh(nw.letter_of(d), *free, *renames.values())
             tmp = {d: sp.Dummy(d.name) for d in dummies}
             f = f.xreplace(tmp).xreplace({tmp[d]: renames[d] for d in dummies})
             key = tuple((renames[d], lo, hi) for d, lo, hi in c.limits)

@@ -29,8 +29,6 @@ SIZES = {
     "k": sp.Symbol("K", integer=True, positive=True),
     "n": sp.Symbol("N", integer=True, positive=True),
 }
-LETTERS = tuple(SIZES)
-NETWORK_LETTERS = ("i", "j", "k", "n")
 
 
 def index(letter: str, primes: int = 0) -> sp.Symbol:
@@ -86,11 +84,6 @@ KIND: dict[sp.IndexedBase, Kind] = {
     X: "const", T: "const", W1: "weight", W2: "weight",
     A_HID: "activation", Z: "activation", A_OUT: "activation", Y: "activation",
     DELTA: "error", MM: "error", T3: "error", V1: "const", V2: "const",
-}
-# What each Indexed's subscripts range over, in order.
-SIGNATURE: dict[sp.IndexedBase, str] = {
-    X: "i", T: "k", W1: "ji", W2: "kj", A_HID: "j", Z: "j", A_OUT: "k", Y: "k",
-    DELTA: "k", MM: "kk", T3: "kkk", V1: "ji", V2: "kj",
 }
 _LATEX_NAME = {
     X: "x", T: "t", W1: "w", W2: "w", A_HID: "a", Z: "z", A_OUT: "a", Y: "y",

@@ -516,10 +516,11 @@ class Forward:
     z_aug: Array
 
 
-def _augment(A: Array, bias: bool) -> Array:
+def _augment(A: Array, bias: bool, fill: float = 1.0) -> Array:
+    """``A`` with the bias column (value ``fill``) in front when ``bias``."""
     if not bias:
         return A
-    return np.concatenate([np.ones((A.shape[0], 1)), A], axis=1)
+    return np.concatenate([np.full((A.shape[0], 1), fill), A], axis=1)
 
 
 def _inputs(X: npt.ArrayLike, shape: Shape) -> Array:
@@ -850,16 +851,9 @@ def hessian_vector_product(
         h.d2f(fw.a1) * Ra1 * _mm(delta2, W2h) + g1 * _mm(delta2, V2h) + g1 * _mm(Rdelta2, W2h)
     )
     # R{dE/dw}
-    RG2 = _mm(Rdelta2.T, z) + _mm(delta2.T, _augment_zero(Rz, shape.bias))  # (5.110)
+    RG2 = _mm(Rdelta2.T, z) + _mm(delta2.T, _augment(Rz, shape.bias, fill=0.0))  # (5.110); R{z_0} = 0
     RG1 = _mm(Rdelta1.T, x)  # R{dE/dw_ji} = sum_n x_i R{delta_j}               (5.111)
     return pack(RG1, RG2)
-
-
-def _augment_zero(A: Array, bias: bool) -> Array:
-    # R{z_0} = 0: the bias unit is a constant.
-    if not bias:
-        return A
-    return np.concatenate([np.zeros((A.shape[0], 1)), A], axis=1)
 
 
 # --------------------------------------------------------------------------------------
