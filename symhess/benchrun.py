@@ -371,6 +371,7 @@ def run_benchmarks(quick: bool = True, progress: Progress | None = None) -> list
     capped at ``NAIVE_CAP_S``), the numeric engine also at (50, 100, 10, 1000), check rows
     (5 runs).
     """
+    require_extra()
     records: list[BenchRecord] = []
     numbers = ("5.93",) if quick else ("5.93", "5.94", "5.95")
     records.append(bench_derive(numbers, runs=3, progress=progress))
@@ -391,6 +392,26 @@ def run_benchmarks(quick: bool = True, progress: Progress | None = None) -> list
             records.append(_plain(bench.bench_hvp(50, 100, 10, 1000, repeats=5)))
     records.extend(bench_check(runs=3 if quick else 5, progress=progress))
     return records
+
+
+def require_extra(module: str = "autograd") -> None:
+    """Raise a :class:`~symhess.errors.SymhessError` that names the extra to install when
+    the baseline ``module`` of the benchmarks is missing.
+
+    >>> require_extra("json")
+    >>> require_extra("no_such_module_xyz")
+    Traceback (most recent call last):
+    ...
+    symhess.errors.SymhessError: symhess bench compares against no_such_module_xyz, which is not installed; install the test extra: python3 -m pip install 'symhess[test]' (from a clone: python3 -m pip install -e '.[test]')
+    """
+    import importlib.util
+
+    from .errors import SymhessError
+
+    if importlib.util.find_spec(module) is None:
+        raise SymhessError(
+            f"symhess bench compares against {module}, which is not installed; install the test "
+            "extra: python3 -m pip install 'symhess[test]' (from a clone: python3 -m pip install -e '.[test]')")
 
 
 def _plain(rec: Any) -> BenchRecord:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import permutations
+from math import factorial
 
 import sympy as sp
 
@@ -210,10 +211,13 @@ def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
         return acc
     if isinstance(e, sp.Sum):
         body, limits = e.function, []
-        for d, lo, hi in e.limits:
+        later = list(e.limits)
+        for pos, (d, lo, hi) in enumerate(later):
             if d in taken:
                 new = nw.fresh(nw.letter_of(d), e, *taken)
                 body = body.xreplace({d: new})
+                later[pos + 1:] = [(d2, l2.xreplace({d: new}), h2.xreplace({d: new}))
+                                   for d2, l2, h2 in later[pos + 1:]]
                 d = new
             limits.append((d, lo, hi))
         inner_taken = taken | {lim[0] for lim in limits}
@@ -223,38 +227,101 @@ def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
     return [Term((), e)]
 
 
+def value_range(c: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) -> tuple[sp.Expr, sp.Expr] | None:
+    """The values an index expression ``c`` can take: ``(lo, hi)``, or None when unknown.
+
+    A number is itself; a summation index its limits (``ranges``); a free index of letter
+    ``j`` ranges over the units 1..M (NOTATION.md: 0 is the bias unit, written explicitly).
+
+    >>> value_range(nw.j, {})
+    (1, M)
+    >>> value_range(sp.Integer(0), {})
+    (0, 0)
+    """
+    if c.is_Integer:
+        return c, c
+    if c in ranges:
+        return ranges[c]
+    if isinstance(c, sp.Symbol) and c.is_integer and c.name[:1] in nw.SIZES and c not in nw.SIZES.values():
+        return sp.S.One, nw.SIZES[nw.letter_of(c)]
+    return None
+
+
+def established_le(a: sp.Expr, b: sp.Expr) -> bool:
+    """``a <= b`` for every value of the (positive integer) sizes — established, not hoped.
+
+    >>> M = nw.SIZES["j"]
+    >>> established_le(M - 1, M), established_le(M, M - 1), established_le(nw.SIZES["i"], M)
+    (True, False, False)
+    """
+    return bool((sp.sympify(b) - sp.sympify(a)).is_nonnegative)
+
+
+def _delta_fate(dummy_range: tuple[sp.Expr, sp.Expr], other: tuple[sp.Expr, sp.Expr] | None) -> str:
+    """``"collapse"`` when every value of ``other`` lies in the dummy's range, ``"zero"`` when
+    none does, else ``"keep"`` (the rule cannot establish its condition and does not fire)."""
+    if other is None:
+        return "keep"
+    lo, hi = dummy_range
+    olo, ohi = other
+    if established_le(lo, olo) and established_le(ohi, hi):
+        return "collapse"
+    if (established_le(ohi + 1, lo) or established_le(hi + 1, olo)) and established_le(olo, ohi):
+        return "zero"
+    return "keep"
+
+
+BIAS_UNITS = {nw.X[0]: sp.S.One, nw.Z[0]: sp.S.One}  # x_0 = z_0 = 1 (PRML 5.8-5.9)
+
+
 def collapse_term(t: Term) -> Term | None:
     """Collapse Kronecker deltas against sums in one term; None when the term is zero.
 
-    ``sum_{k''} M_{k'k''} I_{k''k} = M_{k'k}``; a sum whose summand does not depend on its
-    index becomes a factor of the range's size.
+    ``sum_{k''} M_{k'k''} I_{k''k} = M_{k'k}`` — only when every value the other index can take
+    lies in the summation range (``sum_{j'=2}^{M} I_{jj'} z_{j'}`` is left alone: j = 1 is a
+    value of j).  A delta whose two sides can never be equal (``I_{j0}`` for a hidden unit j,
+    a dummy summed over 1..M against the bias index 0) makes the term zero.  A sum whose
+    summand does not depend on its index becomes a factor of the range's size, when that
+    size is established to be non-negative.
     """
     limits, factor = list(t.limits), sp.expand(t.factor)
-    if factor == 0:
-        return None
+    if factor == 0 or any(established_le(hi + 1, lo) for _, lo, hi in limits):
+        return None  # an empty range: the sum is zero
     changed = True
     while changed:
         changed = False
-        dummies = [lim[0] for lim in limits]
-        for kd in factor.atoms(sp.KroneckerDelta):
+        ranges = {d: (lo, hi) for d, lo, hi in limits}
+        for kd in sorted(factor.atoms(sp.KroneckerDelta), key=sp.default_sort_key):
             a, b = kd.args
+            ra, rb = value_range(a, ranges), value_range(b, ranges)
+            if ra is not None and rb is not None and a not in ranges and b not in ranges \
+                    and _delta_fate(ra, rb) == "zero":
+                return None  # two free indices / numbers whose ranges never meet
             for dummy, other in ((a, b), (b, a)):
-                if dummy in dummies and dummy != other:
-                    pos = dummies.index(dummy)
-                    limits.pop(pos)
-                    factor = factor.xreplace({kd: sp.S.One}).xreplace({dummy: other})
-                    limits = [(d, lo.xreplace({dummy: other}), hi.xreplace({dummy: other}))
-                              for d, lo, hi in limits]
-                    changed = True
-                    break
+                if dummy not in ranges or dummy == other:
+                    continue
+                fate = _delta_fate(ranges[dummy], value_range(other, ranges))
+                if fate == "zero":
+                    return None
+                if fate != "collapse":
+                    continue
+                pos = [lim[0] for lim in limits].index(dummy)
+                limits.pop(pos)
+                factor = factor.xreplace({kd: sp.S.One}).xreplace({dummy: other}).xreplace(BIAS_UNITS)
+                limits = [(d, lo.xreplace({dummy: other}), hi.xreplace({dummy: other}))
+                          for d, lo, hi in limits]
+                changed = True
+                break
             if changed:
                 break
     kept = []
     for d, lo, hi in limits:
-        if d in factor.free_symbols:
+        if d in factor.free_symbols or not established_le(lo, hi + 1) \
+                or any(d in (l2.free_symbols | h2.free_symbols) for _, l2, h2 in limits):
             kept.append((d, lo, hi))
         else:
             factor = factor * (hi - lo + 1)
+    factor = factor.xreplace(BIAS_UNITS)
     if factor == 0:
         return None
     return Term(tuple(kept), factor)
@@ -303,11 +370,15 @@ def canonical_groups(expr: sp.Expr, symmetric: tuple[sp.IndexedBase, ...] = (
         nw.MM, nw.T3, *md.SYMMETRIC)) -> dict[str, tuple[sp.Expr, Term]]:
     """Like :func:`canonical_terms`, keeping one representative term per key."""
     out: dict[str, tuple[sp.Expr, Term]] = {}
+    work = 0
     for t in terms(sp.expand(expr)):
         for sub in _split(t):
             c = collapse_term(sub)
             if c is None:
                 continue
+            work += factorial(len(c.limits))
+            if work > MAX_RENAMINGS:
+                raise TooLarge(f"more than {MAX_RENAMINGS} renamings of summation indices")
             coeff, rest = c.factor.as_coeff_Mul()
             rest = _kronecker_identify(rest, {lim[0] for lim in c.limits})
             key = _canonical_key(c.limits, rest, symmetric)
@@ -344,10 +415,33 @@ def _kronecker_identify(f: sp.Expr, dummies: set[sp.Symbol]) -> sp.Expr:
 
 
 class TooLarge(Exception):
-    """A canonical form would cost too much (too many summation indices in one term)."""
+    """A canonical form would cost too much (too many summation indices in one term, too
+    many terms, too many renamings to try) — counted in operations, never in seconds."""
 
 
 MAX_DUMMIES = 6
+MAX_RENAMINGS = 20000  # summation-index permutations tried for one canonical form
+
+
+def expansion_size(e: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``sp.expand(e)``, counted without expanding.
+
+    >>> from symhess.network import Z, j, jp
+    >>> expansion_size((Z[j] + Z[jp] + 1) ** 2 * (Z[j] - 1))
+    18
+    """
+    if isinstance(e, sp.Add):
+        return sum(expansion_size(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        out = 1
+        for a in e.args:
+            out *= expansion_size(a)
+        return out
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 1:
+        return expansion_size(e.base) ** int(e.exp)
+    if isinstance(e, sp.Sum):
+        return expansion_size(e.function)
+    return 1
 
 
 def _canonical_key(limits: tuple[Limit, ...], f: sp.Expr, symmetric: tuple[sp.IndexedBase, ...]) -> str:

@@ -97,3 +97,76 @@ def get(number: str) -> Entry:
                 return entry
         known = ", ".join(e.number for e in entries())
         raise UnknownEquation(f"no equation {number!r} in the catalogue; known: {known}") from None
+
+
+# --------------------------------------------------------------------------- the book, as data
+@dataclass(frozen=True)
+class Record:
+    """What symhess knows about one PRML equation when a reader cites, tags or ends a chain in it.
+
+    ``statement``: its right side in reader notation (the *corrected* one for a misprint), for
+    a chain ending ``= (5.xx)``; ``defines``: (name, reader LaTeX) — the quantity it defines
+    in ``domain`` (``"data"``, ``"integral"`` or None for any); ``error_model``: the key in
+    :data:`symhess.context.ERROR_MODELS` of the network error model it puts in force;
+    ``condition``: (left, right) in reader LaTeX — a condition it states (1.89);
+    ``printed_latex``/``erratum_note``: what the book prints where that is a known misprint;
+    ``drops``: for an approximation, the term it neglects, in words.
+
+    >>> BOOK["5.95"].printed_latex is not None, BOOK["5.104"].error_model
+    (True, 'sum_of_squares')
+    """
+
+    number: str
+    title: str
+    role: str                                  # definition | identity | approximation | condition | setting
+    title_ja: str = ""
+    statement: str | None = None
+    domain: str | None = None
+    defines: tuple[str, str] | None = None
+    error_model: str | None = None
+    condition: tuple[str, str] | None = None
+    printed_latex: str | None = None
+    erratum_note: str = ""
+    drops: str = ""
+
+
+_R95 = r"x_i h'(a_j) \left\{ \delta_k I_{jj'} + z_{j'} \sum_{k'} w_{k'j}^{(2)} M_{kk'} \right\}"
+_RECORDS = (
+    Record("1.89", "at the minimum of the expected squared loss, y(x, w) = E[t|x]", "condition",
+           "期待二乗損失の最小点で y(x, w) = E[t|x]",
+           condition=(r"y(\mathbf{x}, \mathbf{w})", r"\mathbb{E}[t|\mathbf{x}]")),
+    Record("5.14", "sum-of-squares error with linear outputs (regression)", "setting", "二乗和誤差",
+           error_model="sum_of_squares"),
+    Record("5.21", "cross-entropy error with logistic outputs", "setting", "交差エントロピー誤差",
+           error_model="cross_entropy"),
+    Record("5.82", "sum-of-squares error, one output", "definition", "二乗和誤差",
+           domain="data", defines=("E", r"\frac{1}{2} \sum_{n=1}^{N} (y_n - t_n)^2")),
+    Record("5.83", "Hessian of the sum-of-squares error", "identity", "二乗和誤差のヘッセ行列",
+           statement=r"\sum_{n=1}^{N} \nabla y_n (\nabla y_n)^T + \sum_{n=1}^{N} (y_n - t_n) \nabla \nabla y_n"),
+    Record("5.84", "outer-product approximation (Levenberg–Marquardt)", "approximation", "外積近似",
+           statement=r"\sum_{n=1}^{N} \mathbf{b}_n \mathbf{b}_n^T",
+           drops=r"\sum_n (y_n - t_n) \nabla\nabla y_n, small near a good fit"),
+    Record("5.93", "both weights in the second layer", "identity", "両方の重みが第2層",
+           statement=r"z_j z_{j'} M_{kk'}"),
+    Record("5.94", "both weights in the first layer", "identity", "両方の重みが第1層",
+           statement=r"x_i x_{i'} h''(a_{j'}) I_{jj'} \sum_k w_{kj'}^{(2)} \delta_k + x_i x_{i'} h'(a_{j'}) "
+                     r"h'(a_j) \sum_k \sum_{k'} w_{k'j'}^{(2)} w_{kj}^{(2)} M_{kk'}"),
+    Record("5.95", "one weight in each layer", "identity", "各層に1つずつ重み", statement=_R95,
+           printed_latex=r"x_i h'(a_{j'}) \left\{ \delta_k I_{jj'} + z_j \sum_{k'} w_{k'j'}^{(2)} H_{kk'} \right\}",
+           erratum_note=r"PRML prints x_i h'(a_{j'})\{\delta_k I_{jj'} + z_j \sum_{k'} w_{k'j'} H_{kk'}\} "
+                        r"with j and j' exchanged in the second term (wrong for j \neq j'); the corrected "
+                        r"form is " + _R95),
+    Record("5.104", "sum-of-squares error with linear outputs: δ_k = y_k − t_k", "setting",
+           "線形出力の二乗和誤差", error_model="sum_of_squares"),
+    Record("5.106", "R{δ_k} = R{y_k} (sum-of-squares error)", "identity", "", error_model="sum_of_squares"),
+    Record("5.121", "the regulariser consistent under linear transformations", "definition",
+           "線形変換に対して無矛盾な正則化項",
+           erratum_note=r"this is the rescaling PRML prints after (5.121), a known misprint: the regulariser "
+                        r"is invariant under \lambda_1 \to a^{2} \lambda_1, \lambda_2 \to c^{-2} \lambda_2"),
+    Record("5.193", "expected squared loss", "definition", "期待二乗損失", domain="integral",
+           defines=("E", r"\frac{1}{2} \iint (y(\mathbf{x}, \mathbf{w}) - t)^2 p(\mathbf{x}, t) d\mathbf{x} dt")),
+    Record("5.194", "Hessian of the expected loss at its minimum", "identity", "期待損失のヘッセ行列",
+           statement=r"\int \frac{\partial y}{\partial w_r} \frac{\partial y}{\partial w_s} p(\mathbf{x}) d\mathbf{x}"),
+)
+BOOK: dict[str, Record] = {r.number: r for r in _RECORDS}
+"""PRML equations a reader's text may cite, tag or end a chain in, by number."""

@@ -1,17 +1,25 @@
-"""A derivation file turned into per-step verdicts (pure: no printing, no exit codes).
+r"""A derivation file turned into per-step verdicts (pure: no printing, no exit codes).
 
-Data flows one way: :mod:`symhess.documents` finds the display blocks, the parser reads
-each into a chain, :mod:`symhess.notation.interpret` gives each member a meaning in the
-context of the step (definitions and conditions cited by its justification), and
+Data flows one way: :mod:`symhess.documents` finds the display blocks, the parser reads each
+into its statements (chains), :mod:`symhess.context` keeps what the document has put in force
+so far, :mod:`symhess.notation.interpret` gives each member a meaning under it, and
 :mod:`symhess.equivalence` decides each step.  Step ``s`` relates member ``s-1`` to member
 ``s``; a member ``(5.83)`` claims equality with that PRML equation.
 
-Citations understood (NOTATION.md): ``(5.82)`` defines E as the sum-of-squares error,
-``(5.193)`` as the expected squared loss, ``(5.104)`` puts the network's sum-of-squares
-error with linear outputs in force (δ_k = y_k − t_k, M_kk' = I_kk'); a cited definition
-stays in force for the rest of the file, in its setting.  ``(1.89)`` is a *condition*,
-``y(x, w) = E[t|x]``: the step is checked under it and says so.  ``\mathcal{R}\{·\}`` is
-vᵀ∇ (5.97) on network quantities, with v_ji, v_kj laid out like the weights.
+A block that cannot be read gets its own result (``unsupported``, "cannot read: …" with
+file:line:col) and checking goes on with the next block.  Context, in the way the book and
+its readers give it (``docs/NOTATION.md``):
+
+* a display whose left side is a quantity the setting leaves open (E, E_n, Ẽ, \hat a_j,
+  \mathbf{H}_N, y_k = σ(a_k)) or that uses ``\equiv``/``:=`` is a **definition** for the rest
+  of the document (a definition that contradicts a built-in meaning is failed, not taken);
+* a citation in a justification, a ``\tag{5.xx}``, or a citation in the line of prose before
+  a display puts that book equation's setting in force (:data:`symhess.catalogue.BOOK`);
+* a condition in the justification (``(j \neq j')``) or in the line before ("When $j = j'$:")
+  restricts that step;
+* with no error function named, one setting is inferred from the steps themselves
+  (``strict=False``) and reported;
+* with no data index anywhere, E differentiated by a network weight is one pattern's E_n.
 
 >>> rep = check_text("$$ z_j z_{j'} M_{kk'} = z_{j'} z_j M_{k'k} $$", "n.md")
 >>> [s.verdict for s in rep.derivations[0].steps]
@@ -21,48 +29,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
+from . import catalogue as cat
 from . import model as md
+from . import network as nw
+from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
 from .equivalence import Counterexample, Decision, decide
+from .errors import InputError
+from .orders import decide_order, has_order
+from .matrices import NotMatrix, decide_matrices, is_matrix_statement
 from .notation import ast
-from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret
+from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret, symbol_key
 from .notation.parser import parse_chain
-from . import network as nw
-from .network import sum_of_squares
+from .suggest import StepJudge, Suggestion, search
 
-# --------------------------------------------------------------------------- citations
-_HALF = sp.Rational(1, 2)
-_n = sp.Symbol("n", integer=True)
-DEFINITIONS: dict[str, tuple[str, sp.Expr, str]] = {  # number -> (name, definition, text)
-    "5.82": ("E", _HALF * sp.Sum((md.YN[_n] - md.TN[_n]) ** 2, (_n, 1, sp.Symbol("N", integer=True, positive=True))),
-             r"E = \frac{1}{2}\sum_n (y_n - t_n)^2 (5.82)"),
-    "5.193": ("E", _HALF * sp.Integral((md.Yx(md.XV) - md.TV) ** 2 * md.Pxt(md.XV, md.TV), md.XV, md.TV),
-              r"E = \frac{1}{2}\iint (y(\mathbf{x},\mathbf{w}) - t)^2 p(\mathbf{x}, t) d\mathbf{x} dt (5.193)"),
-}
-# Error models of the network that a citation puts in force for the rest of the file.
-ERROR_MODELS: dict[str, tuple[Callable[[sp.Expr], sp.Expr], str]] = {
-    "5.104": (sum_of_squares, r"sum-of-squares error with linear outputs, $\delta_k = y_k - t_k$ (5.104)"),
-}
-CONDITIONS: dict[str, tuple[dict[sp.Expr, sp.Expr], str]] = {
-    "1.89": ({md.Yx(md.XV): md.CondMean(md.XV)},
-             r"y(\mathbf{x}, \mathbf{w}) = E[t|\mathbf{x}] (1.89), at the minimum of the expected loss"),
-}
-# A definition belongs to one setting: data points (y_n, t_n) or the integral form (5.193).
-_DOMAIN = {"5.82": "data", "5.193": "integral"}
+try:  # the reader of whole displays (several statements, continued chains)
+    from .notation.parser import parse_display as _parse_display
+except ImportError:  # pragma: no cover - older parser
+    _parse_display = None
 
-# PRML's statements, in the reader's notation, for chains that end in "= (5.xx)".
-REFERENCES: dict[str, str] = {
-    "5.83": r"\sum_{n=1}^{N} \nabla y_n (\nabla y_n)^T + \sum_{n=1}^{N} (y_n - t_n) \nabla \nabla y_n",
-    "5.84": r"\sum_{n=1}^{N} \mathbf{b}_n \mathbf{b}_n^T",
-    "5.194": r"\int \frac{\partial y}{\partial w_r} \frac{\partial y}{\partial w_s} p(\mathbf{x}) d\mathbf{x}",
-}
-_CITE = re.compile(r"(\d+\.\d+)")
+_CITE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,3})(?![\d.])")
+_INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
+_CHECKED = ("proved", "verified")
 
 
 def cited(justification: str | None) -> list[str]:
@@ -77,7 +72,12 @@ def cited(justification: str | None) -> list[str]:
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class StepResult:
-    """The verdict on one step of a chain."""
+    """The verdict on one step of a chain.
+
+    ``verdict`` is ``proved``, ``verified``, ``approximation``, ``definition``, ``failed`` or
+    ``unsupported``; ``assumptions`` names every piece of context the verdict used
+    (definitions in force, the error model and where it came from, conditions).
+    """
 
     index: int
     line: int
@@ -91,15 +91,20 @@ class StepResult:
     counterexample: Counterexample | None = None
     lhs_latex: str = ""
     rhs_latex: str = ""
+    suggestion: Suggestion | None = None
 
 
 @dataclass(frozen=True)
 class DerivationReport:
-    """All steps of one display block, and the block's overall verdict."""
+    """All steps of one display block, and the block's overall verdict.
+
+    ``verdict`` is ``ok``, ``failed``, ``unsupported``, ``xfail`` or ``display`` (a display
+    with no relation to check: reported, never skipped in silence).
+    """
 
     path: str
     line: int
-    verdict: str  # ok | failed | unsupported | xfail
+    verdict: str
     steps: tuple[StepResult, ...]
     xfail: str | None = None
     message: str = ""
@@ -112,8 +117,11 @@ class DerivationReport:
 
 @dataclass(frozen=True)
 class FileReport:
+    """The derivations of one file, and the setting read for it (``notes``: shown once)."""
+
     path: str
     derivations: tuple[DerivationReport, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,50 +134,145 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(d.verdict in ("ok", "xfail") for d in self.derivations)
+        return all(d.verdict in ("ok", "xfail", "display") for d in self.derivations)
 
     def summary(self) -> dict[str, int]:
-        steps = [s for d in self.derivations for s in d.steps]
-        out = {"derivations": len(self.derivations), "steps": len(steps)}
-        for v in ("proved", "verified", "failed", "unsupported", "approximation"):
+        ders = self.derivations
+        steps = [s for d in ders for s in d.steps]
+        out = {"displays": len(ders), "derivations": sum(d.verdict != "display" for d in ders),
+               "steps": len(steps)}
+        for v in ("proved", "verified", "definition", "approximation", "failed", "unsupported"):
             out[v] = sum(s.verdict == v for s in steps)
+        out["xfail"] = sum(d.verdict == "xfail" for d in ders)
+        out["xpass"] = sum(d.verdict == "failed" and d.xfail is not None and not any(
+            s.verdict == "failed" for s in d.steps) for d in ders)
         return out
 
 
-# --------------------------------------------------------------------------- checking
-def check_paths(paths: Iterable[Path], progress: Callable[[str], None] | None = None) -> Report:
-    """Check every derivation in ``paths`` (files, or directories searched for .md/.tex)."""
+# --------------------------------------------------------------------------- entry points
+def check_paths(paths: Iterable[Path], progress: Callable[[str], None] | None = None, *,
+                strict: bool = False) -> Report:
+    """Check every derivation in ``paths`` (files, or directories searched for .md/.tex).
+
+    Raises :class:`~symhess.errors.InputError` only for a path that cannot be opened or
+    decoded; anything inside a file that cannot be read is that block's result.
+    """
     files = []
     for p in derivation_files(paths):
         if progress:
             progress(f"checking {p}")
         blocks = find_blocks(p)
-        files.append(check_blocks(blocks, str(p), progress))
+        files.append(check_blocks(blocks, str(p), progress, strict=strict))
     return Report(tuple(files))
 
 
-def check_text(text: str, path: str = "<string>") -> FileReport:
+def check_text(text: str, path: str = "<string>", *, strict: bool = False) -> FileReport:
     """Check the derivations in ``text`` as if it were the file ``path``."""
-    return check_blocks(blocks_from_text(text, path), path)
+    return check_blocks(blocks_from_text(text, path), path, strict=strict)
+
+
+@dataclass
+class _Job:
+    """One step to decide, with the setting in force at it (kept for inference)."""
+
+    block: int
+    chain: ast.Chain
+    s: int                  # index of the member the step ends at
+    setting: Setting
+    conditions: tuple[ast.Condition, ...]
+    prose: tuple[str, ...]  # cited numbers and notes from the line before the display
+    number: int             # the step's number within its display
+    domain: str = "network"
+    result: StepResult | None = None
 
 
 def check_blocks(blocks: list[Block], path: str,
-                 progress: Callable[[str], None] | None = None) -> FileReport:
-    definitions: dict[str, sp.Expr] = {}
-    notes: dict[str, str] = {}
-    out = []
+                 progress: Callable[[str], None] | None = None, *, strict: bool = False) -> FileReport:
+    """Verdicts for every display of one file, read top to bottom (see the module docstring)."""
+    read: list[tuple[Block, ast.Display | InputError]] = []
     for b in blocks:
-        if not b.has_chain:
+        if b.error is not None:
+            read.append((b, b.error))
             continue
+        try:
+            read.append((b, _read(b)))
+        except InputError as exc:
+            read.append((b, exc))
+    setting = Setting(one_pattern=_one_pattern([d for _, d in read if isinstance(d, ast.Display)]))
+    jobs: list[_Job] = []
+    per_block: list[list[_Job | StepResult]] = []
+    last: ast.Member | None = None
+    for n, (b, disp) in enumerate(read):
         if progress:
             progress(f"checking {path}:{b.line}")
-        chain = parse_chain(b.text, path=b.path, line=b.line, col=b.col)
-        steps = check_chain(chain, definitions, notes)
-        out.append(_derivation(b, steps))
-    return FileReport(path, tuple(out))
+        items: list[_Job | StepResult] = []
+        per_block.append(items)
+        if isinstance(disp, InputError):
+            loc = disp.location
+            line, col = (loc.line, loc.col) if loc else (b.line, b.col)
+            if loc is not None and b.error is None:
+                line, col = b.source_position(line, col)
+            items.append(StepResult(0, line, col, "unsupported", f"cannot read: {disp.message} "
+                                    f"(at {b.path}:{line}:{col}; see docs/NOTATION.md for what is read)"))
+            last = None
+            continue
+        prose = _prose_context(b)
+        conds = tuple(c for c in (_prose_condition(b),) if c is not None)
+        number = 0
+        for chain in disp.statements:
+            if chain.continues:
+                if last is None:
+                    items.append(StepResult(number + 1, chain.pos.line or b.line, chain.pos.col or b.col,
+                                            "unsupported", "the display starts with a relation but "
+                                            "no chain before it to continue"))
+                    continue
+                chain = replace(chain, members=(last, *chain.members), continues=False)
+            if len(chain.members) == 1:
+                items.extend(_single(chain, setting, b, number))
+                number += 1
+                last = chain.members[-1]
+                continue
+            domain = chain_domain(chain)
+            for s in range(1, len(chain.members)):
+                number += 1
+                job = _Job(n, chain, s, setting.copy(), conds, prose, number, domain)
+                job.result = _guarded(job, setting)
+                jobs.append(job)
+                items.append(job)
+            last = chain.members[-1]
+    notes: list[str] = []
+    if setting.one_pattern:
+        notes.append(ONE_PATTERN_NOTE)
+    if not strict:
+        inferred = _infer(jobs, setting)
+        if inferred is not None:
+            notes.append(inferred)
+    out = []
+    for (b, disp), items in zip(read, per_block):
+        steps = [it.result if isinstance(it, _Job) else it for it in items]
+        mapped = []
+        for st_ in steps:
+            if st_ is None:
+                continue
+            if b.origin and st_.index:
+                line, col = b.source_position(st_.line, st_.col)
+                st_ = replace(st_, line=line, col=col)
+            mapped.append(st_)
+        out.append(_derivation(b, mapped))
+    return FileReport(path, tuple(out), tuple(notes))
+
+
+def _read(b: Block) -> ast.Display:
+    if _parse_display is not None:
+        return _parse_display(b.text, path=b.path, line=b.line, col=b.col)
+    chain = parse_chain(b.text, path=b.path, line=b.line, col=b.col)  # pragma: no cover
+    return ast.Display((chain,), chain.pos)  # pragma: no cover
 
 
 def _derivation(b: Block, steps: list[StepResult]) -> DerivationReport:
+    if not steps:
+        return DerivationReport(b.path, b.line, "display", (), b.xfail,
+                                "a display with no relation to check", b.text)
     if any(s.verdict == "failed" for s in steps):
         verdict = "failed"
     elif any(s.verdict == "unsupported" for s in steps):
@@ -186,97 +289,586 @@ def _derivation(b: Block, steps: list[StepResult]) -> DerivationReport:
     return DerivationReport(b.path, b.line, verdict, tuple(steps), b.xfail, message, b.text)
 
 
-def check_chain(chain: ast.Chain, definitions: dict[str, sp.Expr] | None = None,
+# --------------------------------------------------------------------------- one display
+def _one_pattern(displays: list[ast.Display]) -> bool:
+    """No data index anywhere, and E differentiated by a network weight (PRML §5.4.6)."""
+    nodes = [n for d in displays for c in d.statements for m in c.members for n in ast.walk(m.expr)]
+    if any(isinstance(n, (ast.Index,)) and n.letter == "n" for n in nodes):
+        return False
+    if any(isinstance(n, ast.Symbol) and n.name in ("y", "t", "b", "E") and n.sub
+           and any(isinstance(i, ast.Index) and i.letter == "n" for i in n.sub) for n in nodes):
+        return False
+    for n in nodes:
+        if isinstance(n, ast.Derivative) and isinstance(n.of, ast.Symbol) and n.of.name == "E" \
+                and not n.of.sub and not n.of.bold and any(
+                    isinstance(v, ast.Symbol) and v.name == "w" and len(v.sub) == 2 for v in n.wrt):
+            return True
+    return False
+
+
+def _single(chain: ast.Chain, setting: Setting, b: Block, number: int) -> list[StepResult]:
+    """A display with no relation: a book tag names it (a definition); otherwise reported."""
+    m = chain.members[0]
+    pos = m.pos if m.pos.line else chain.pos
+    line, col = (pos.line or b.line), (pos.col or b.col)
+    tag = (chain.tag or "").strip()
+    if tag and _CITE.fullmatch(tag):
+        setting.named[tag] = (m.expr, line)
+        rec = cat.BOOK.get(tag)
+        what = f" ({rec.title})" if rec is not None else ""
+        return [StepResult(number + 1, line, col, "definition",
+                           f"names this expression ({tag}){what} for the rest of the document")]
+    return []
+
+
+def _prose_context(b: Block) -> tuple[str, ...]:
+    """Book equations cited in the line of prose right before the display."""
+    return tuple(cited(getattr(b, "before", "") or ""))
+
+
+def _prose_condition(b: Block) -> ast.Condition | None:
+    """A condition in a short line of prose right before the display ("When $j \\neq j'$:")."""
+    text = (getattr(b, "before", "") or "").strip()
+    if not text or len(text) > 160:
+        return None
+    try:
+        from .notation.parser import parse_condition
+    except ImportError:  # pragma: no cover
+        return None
+    for m in _INLINE.finditer(text):
+        math = m.group(1) or m.group(2)
+        try:
+            c = parse_condition(math, path=b.path, line=max(b.line - 1, 1), col=1)
+        except InputError:
+            continue
+        if c is not None:
+            return c
+    return None
+
+
+# --------------------------------------------------------------------------- one step
+def _guarded(job: _Job, setting: Setting) -> StepResult:
+    """:func:`_decide_job`, with a bug in symhess reported as this step's result, not a crash."""
+    try:
+        return _decide_job(job, setting)
+    except (RecursionError, MemoryError, ArithmeticError, ValueError, TypeError, KeyError,
+            IndexError, AttributeError, NotImplementedError) as exc:
+        cur = job.chain.members[job.s]
+        pos = cur.pos if cur.pos.line else cur.expr.pos
+        return StepResult(job.number, pos.line, pos.col, "unsupported",
+                          f"internal error while checking this step ({type(exc).__name__}: {exc}); "
+                          "this is a bug in symhess, please report it", cur.justification)
+
+
+def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
+                model_note: str | None = None, in_place: bool = True) -> StepResult:
+    """Decide one step under ``setting`` (updated in place by definitions and citations)."""
+    chain, s = job.chain, job.s
+    prev, cur = chain.members[s - 1], chain.members[s]
+    if isinstance(prev.expr, ast.EqRef) and s >= 2:
+        prev = chain.members[s - 2]
+    st = setting if in_place else setting.copy()
+    assumptions: list[str] = []
+    cites = cited(cur.justification) + list(job.prose) + ([chain.tag] if chain.tag and _CITE.fullmatch(
+        chain.tag.strip()) else [])
+    subs: dict[sp.Expr, sp.Expr] = {}
+    domain = job.domain
+    for num in dict.fromkeys(x.strip() for x in cites):
+        _bring(num, st, domain, subs, assumptions)
+    conds = list(job.conditions)
+    if cur.condition is not None:
+        conds.append(cur.condition)
+    pos = cur.pos if cur.pos.line else cur.expr.pos
+    base: dict[str, Any] = dict(index=job.number, line=pos.line, col=pos.col,
+                                justification=cur.justification)
+    if model is None:
+        model, model_note = st.error_model()
+    try:
+        ctx = _context(st, domain, chain, model)
+        for c in conds:
+            _condition(c, ctx, subs, assumptions)
+    except (Unsupported, IllFormed) as exc:
+        return StepResult(verdict="unsupported", message=f"{exc.reason}{_at(exc.pos)}",
+                          assumptions=tuple(assumptions), **base)
+    for key in st.definitions:
+        if key.endswith("@" + domain):
+            assumptions.append(st.notes[key])
+    if model is not None and domain == "network" and model_note:
+        assumptions.append(model_note)
+    if ctx.one_pattern:
+        assumptions.append(ONE_PATTERN_NOTE)
+    base["assumptions"] = tuple(dict.fromkeys(assumptions))
+    rel = cur.relation
+    if rel in ("\\to",):
+        return _mapping(prev, cur, st, ctx, base)
+    if rel not in ("=", ":=", "=:", "\\equiv", "\\simeq", "\\approx"):
+        return StepResult(verdict="unsupported", message=_unchecked_relation(rel), **base)
+    defining = rel in (":=", "\\equiv") or (rel == "=" and s == 1)
+    if rel == "=:":
+        prev, cur = cur, prev
+        defining = True
+    if defining:
+        d = _definition(prev.expr, cur, st, ctx, domain, base, forced=rel != "=")
+        if d is not None:
+            return d
+    if has_order(prev.expr, cur.expr):
+        try:
+            od = decide_order(prev.expr, cur.expr)
+        except Unsupported as exc:
+            return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+        return StepResult(verdict=od.verdict, message=od.message, residual_latex=od.residual_latex,
+                          readings=("E an unspecified smooth function of the weights written; "
+                                    "the others held fixed",), **base)
+    try:
+        lhs = interpret(prev.expr, ctx)
+        rhs = _reference(cur.expr, ctx) if isinstance(cur.expr, ast.EqRef) else interpret(cur.expr, ctx)
+    except Unsupported as exc:
+        if not cur.approximate and is_matrix_statement(prev.expr, cur.expr):
+            return _matrix_step(prev.expr, cur.expr, st, base)
+        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+    except IllFormed as exc:
+        return StepResult(verdict="failed", message="not a well-formed expression: " + exc.reason
+                          + _at(exc.pos), **base)
+    return _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
+                  want_suggestion=in_place)
+
+
+def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,
+           model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
+           want_suggestion: bool = True) -> StepResult:
+    if subs:
+        lhs = Meaning(lhs.expr.xreplace(subs), lhs.row, lhs.col, lhs.readings)
+        rhs = Meaning(rhs.expr.xreplace(subs), rhs.row, rhs.col, rhs.readings)
+    if model is not None:
+        lhs = Meaning(model.transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
+        rhs = Meaning(model.transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
+    d: Decision = decide(lhs, rhs, approximate=cur.approximate)
+    readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
+    msg = d.message
+    if subs and d.verdict in _CHECKED:
+        msg += " (under the stated condition)"
+    if d.verdict == "failed" and model is None and _mixes_error_and_targets(lhs.expr, rhs.expr):
+        msg += (" — note: E_n is an unspecified smooth error here; name its form (a display "
+                r"defining E_n, \tag{5.104} or (\because (5.104)) for the sum-of-squares error)")
+    if d.verdict == "failed" and isinstance(cur.expr, ast.EqRef):
+        rec = cat.BOOK.get(cur.expr.number)
+        if rec is not None and rec.printed_latex:
+            msg += f" — compared with the corrected ({rec.number}); PRML prints a misprint: {rec.erratum_note}"
+    suggestion = None
+    if d.verdict == "failed" and want_suggestion and not cur.approximate:
+        suggestion, note = _suggestion(lhs, rhs, prev, cur, subs, model, ctx, d)
+        if suggestion is None:
+            msg += f" ({note})"
+    from .printing import prml_latex
+    return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
+                      residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
+                      counterexample=d.counterexample, lhs_latex=prml_latex(lhs.expr),
+                      rhs_latex=prml_latex(rhs.expr), **base)
+
+
+def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,
+                model: ErrorModel | None, ctx: Context, d: Decision) -> tuple[Suggestion | None, str]:
+    """The smallest verified edit of the wrong side (the right one; the left one when the
+    right is a book equation), within a bounded number of candidates."""
+    transform = model.transform if model is not None else None
+    if isinstance(cur.expr, ast.EqRef):
+        judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform)
+        found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left")
+    else:
+        judge = StepJudge(lhs, ctx, "right", subs=subs, transform=transform)
+        found = search(prev.expr, cur.expr, judge, residual=d.residual)
+    return found.best, found.message
+
+
+def _context(st: Setting, domain: str, chain: ast.Chain, model: ErrorModel | None) -> Context:
+    in_force = {k.split("@")[0]: v for k, v in st.definitions.items() if k.endswith("@" + domain)}
+    symbols = tuple((k, params, meaning) for k, (params, meaning, _) in st.symbols.items())
+    output = None
+    if model is not None and not model.linear_output:
+        a = sp.Symbol("a")
+        output = model.output(a)
+    generic = any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2
+                  and isinstance(n.sub[0], ast.Index) and n.sub[0].letter == "l"
+                  for m in chain.members for n in ast.walk(m.expr))
+    return Context(tuple(in_force.items()), symbols, st.one_pattern and "E" not in in_force,
+                   output, generic)
+
+
+def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str]) -> None:
+    """Put book equation ``num``'s setting in force (definitions, error model, condition)."""
+    rec = cat.BOOK.get(num)
+    if rec is None:
+        return
+    if rec.defines is not None:
+        name, latex = rec.defines
+        key = f"{name}@{rec.domain or domain}"
+        if key not in st.definitions:
+            st.definitions[key] = interpret(parse_chain(latex + " = 0", path=f"<PRML {num}>")
+                                            .members[0].expr).expr
+            st.notes[key] = f"{name} = {latex} ({num})"
+    if rec.error_model is not None and st.error is None:
+        st.error = ERROR_MODELS[rec.error_model]
+        st.error_note = ERROR_MODELS[rec.error_model].text + f", in force from ({num})"
+    if rec.condition is not None:
+        lhs_t, rhs_t = rec.condition
+        lhs = interpret(parse_chain(lhs_t + " = 0").members[0].expr).expr
+        rhs = interpret(parse_chain(rhs_t + " = 0").members[0].expr).expr
+        subs[lhs] = rhs
+        assumptions.append(f"{lhs_t} = {rhs_t} ({num}): {rec.title}")
+
+
+def _condition(c: ast.Condition, ctx: Context, subs: dict, assumptions: list[str]) -> None:
+    """Restrict a step by a condition: index coincidence, distinctness, or a substitution."""
+    from .notation.unparse import latex
+    text = f"{latex(c.lhs)} {c.relation} {latex(c.rhs)}"
+    a, b = _as_index(c.lhs), _as_index(c.rhs)
+    if a is not None and b is not None and nw.letter_of(a) == nw.letter_of(b):
+        if c.relation == "=":
+            subs[b] = a
+            assumptions.append(f"under {text}")
+            return
+        if c.relation == "\\neq":
+            subs[sp.KroneckerDelta(a, b)] = sp.S.Zero
+            subs[sp.KroneckerDelta(b, a)] = sp.S.Zero
+            assumptions.append(f"under {text}")
+            return
+    if c.relation == "=":
+        lm, rm = interpret(c.lhs, ctx), interpret(c.rhs, ctx)
+        if decide(lm, rm).verdict in _CHECKED:  # a fact the step uses, not a restriction
+            assumptions.append(f"uses {text}, which holds")
+            return
+        lhs, rhs = lm.expr, rm.expr
+        if _substitutable(lhs):
+            subs[lhs] = rhs
+            assumptions.append(f"under {text}")
+            return
+        raise Unsupported(f"the condition {text} is not one symhess can apply (it applies index "
+                          "coincidences j = j', j \\neq j', and a quantity set equal to another)", c.pos)
+    if c.relation == "\\neq":  # z_j ≠ 0: the step is read where it is defined
+        assumptions.append(f"where {text}")
+        return
+    raise Unsupported(f"the condition {text} is not one symhess can apply", c.pos)
+
+
+def _substitutable(e: sp.Expr) -> bool:
+    return isinstance(e, (sp.Indexed, sp.Symbol)) or isinstance(e, md.Yx)
+
+
+def _as_index(node: ast.Node) -> sp.Symbol | None:
+    if isinstance(node, ast.Index) and node.letter in nw.SIZES:
+        return nw.index(node.letter, node.primes)
+    if isinstance(node, ast.Symbol) and not node.sub and node.name in "ijkn" and len(node.name) == 1 \
+            and not node.bold:
+        return nw.index(node.name, node.primes)
+    return None
+
+
+def _unchecked_relation(rel: str) -> str:
+    words = {"\\propto": "a proportionality (equal up to a factor that is not stated)",
+             "\\ll": "an order-of-magnitude statement", "\\gg": "an order-of-magnitude statement",
+             "\\Rightarrow": "an implication between statements", "\\neq": "an inequation",
+             "\\le": "an inequality", "\\ge": "an inequality", "<": "an inequality",
+             ">": "an inequality"}
+    what = words.get(rel, f"the relation {rel}")
+    return f"{rel} states {what}; symhess checks =, ≃ and definitions, so this claim is reported, not checked"
+
+
+def _matrix_step(lhs: ast.Node, rhs: ast.Node, st: Setting, base: dict[str, Any]) -> StepResult:
+    """A step between weight-space matrices and vectors, decided on random matrices."""
+    try:
+        d = decide_matrices(lhs, rhs, st.matrices)  # type: ignore[arg-type]
+    except NotMatrix as exc:
+        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+    except (np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError) as exc:
+        return StepResult(verdict="unsupported", message=f"not defined on random matrices: {exc}", **base)
+    cex = None
+    if d.counterexample is not None:
+        c = d.counterexample
+        cex = Counterexample(c["sizes"], {}, {"left": c["left"], "right": c["right"]})
+    return StepResult(verdict=d.verdict, message=d.message, counterexample=cex, **base)
+
+
+# --------------------------------------------------------------------------- definitions
+_OPEN_NAMES = frozenset({"E"})
+
+
+def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, domain: str,
+                base: dict[str, Any], forced: bool) -> StepResult | None:
+    """A step that defines its left side, or None when it is an ordinary claim.
+
+    The left side is defined when it is a quantity the setting leaves open: a symbol symhess
+    does not know (a decorated or new symbol), E or E_n with no error in force, y_k with an
+    output function; with ``:=``/``\\equiv`` any symbol.  A definition of a built-in quantity
+    is checked against its meaning: failed when it contradicts it.
+    """
+    node = lhs_node
+    if isinstance(node, ast.Paren):
+        node = node.expr
+    call_key = None
+    if isinstance(node, ast.Call) and not node.given:  # p(\mathbf{w}) = …
+        call_key = str(node)
+    if not isinstance(node, ast.Symbol) and call_key is None:
+        return None
+    line = base["line"]
+    if isinstance(node, ast.Symbol) and node.name == "E" and node.sub and _is_n(node.sub) and \
+            not node.bold and st.error is None and st.user_error.e_n is None:
+        return _define_error(cur, st, ctx, base)
+    if isinstance(node, ast.Symbol) and node.name == "y" and len(node.sub) == 1 and \
+            isinstance(node.sub[0], ast.Index) and node.sub[0].letter == "k" and not node.bold:
+        return _define_output(node, cur, st, ctx, base)
+    builtin = None
+    decorated = isinstance(node, ast.Symbol) and (node.accent is not None or node.calligraphic)
+    known = isinstance(node, ast.Symbol) and (symbol_key(node) in st.symbols or symbol_key(node) in st.matrices)
+    if known and not forced:
+        return None  # defined earlier: this is a claim about it
+    if call_key is None and not decorated:
+        try:
+            builtin = interpret(node, ctx)
+        except (Unsupported, IllFormed):
+            builtin = None
+    open_e = isinstance(node, ast.Symbol) and node.name in _OPEN_NAMES and not node.sub \
+        and not node.bold and not decorated and ("E@" + domain) not in st.definitions
+    if builtin is not None and not open_e:
+        if not forced:
+            return None
+        # \equiv / := of a built-in quantity: checked against its meaning
+        try:
+            rhs = interpret(cur.expr, ctx)
+        except (Unsupported, IllFormed) as exc:
+            return StepResult(verdict="unsupported", message=exc.reason, **base)
+        d = decide(builtin, rhs)
+        if d.verdict in _CHECKED:
+            return StepResult(verdict="definition", message=f"defines {node}, consistent with its "
+                              f"built-in meaning ({d.verdict})", **base)
+        return StepResult(verdict=d.verdict if d.verdict == "unsupported" else "failed",
+                          message=f"a definition that contradicts the built-in meaning of {node}: "
+                          + d.message, residual_latex=d.residual_latex,
+                          counterexample=d.counterexample, **base)
+    matrix = isinstance(node, ast.Symbol) and node.bold and is_matrix_statement(cur.expr) and all(
+        isinstance(i, ast.Index) for i in node.sub)
+    if matrix:
+        st.matrices[symbol_key(node)] = (tuple(str(i) for i in node.sub), cur.expr)  # type: ignore[union-attr]
+    try:
+        rhs = interpret(cur.expr, ctx)
+    except (Unsupported, IllFormed) as exc:
+        if matrix:
+            return StepResult(verdict="definition", message=f"defines {node} (a weight-space matrix) for "
+                              "the rest of the document", **base)
+        return StepResult(verdict="unsupported", message=f"defines {node}, but its right side cannot "
+                          f"be read: {exc.reason}{_at(exc.pos)}", **base)
+    if open_e:
+        key = "E@" + domain
+        st.definitions[key] = rhs.expr
+        st.notes[key] = f"E as defined at line {line}"
+        return StepResult(verdict="definition", message=f"defines E for the rest of the document "
+                          f"({_domain_words(domain)})", **base)
+    if call_key is not None:
+        st.symbols[call_key] = ((), rhs, line)
+        return StepResult(verdict="definition", message=f"defines {call_key}", **base)
+    assert isinstance(node, ast.Symbol)
+    params: list[sp.Symbol] = []
+    for i in node.sub:
+        if not isinstance(i, ast.Index) or i.letter not in nw.SIZES and i.letter not in "NLM":
+            if isinstance(i, ast.Index):  # \mathbf{H}_N, \mathbf{H}_L: a count as parameter
+                params.append(sp.Symbol(i.letter + "'" * i.primes, integer=True))
+                continue
+            return StepResult(verdict="unsupported", message=f"defines {node}, whose subscript is not "
+                              "an index", **base)
+        params.append(nw.index(i.letter, i.primes))
+    key = symbol_key(node)
+    st.symbols[key] = (tuple(params), rhs, line)
+    return StepResult(verdict="definition", message=f"defines {node} for the rest of the document",
+                      **base)
+
+
+def _is_n(sub: tuple[Any, ...]) -> bool:
+    return len(sub) == 1 and isinstance(sub[0], ast.Index) and sub[0].letter == "n" and not sub[0].primes
+
+
+def _define_error(cur: ast.Member, st: Setting, ctx: Context, base: dict[str, Any]) -> StepResult:
+    try:
+        rhs = interpret(cur.expr, Context(symbols=ctx.symbols))
+    except (Unsupported, IllFormed) as exc:
+        return StepResult(verdict="unsupported", message="defines E_n, but its right side cannot be "
+                          f"read: {exc.reason}{_at(exc.pos)}", **base)
+    if rhs.shape != "scalar":
+        return StepResult(verdict="failed", message=f"E_n must be a scalar, this is a {rhs.shape}", **base)
+    st.user_error = replace(st.user_error, e_n=rhs.expr, line=base["line"])
+    if st.user_error.model() is None:
+        st.user_error = UserError()
+        return StepResult(verdict="unsupported", message="defines E_n, but not as a sum over the "
+                          "outputs k of a term in y_k and t_k, which is what symhess can use", **base)
+    return StepResult(verdict="definition", message="defines one pattern's error E_n for the rest of "
+                      "the document (δ_k, M_kk' follow from it)", **base)
+
+
+def _define_output(node: ast.Symbol, cur: ast.Member, st: Setting, ctx: Context,
+                   base: dict[str, Any]) -> StepResult | None:
+    try:
+        rhs = interpret(cur.expr, Context(symbols=ctx.symbols)).expr
+    except (Unsupported, IllFormed):
+        return None
+    k = nw.index("k", node.sub[0].primes)  # type: ignore[union-attr]
+    if rhs == nw.A_OUT[k]:
+        return StepResult(verdict="definition", message="linear outputs y_k = a_k", **base)
+    g = output_function(rhs, k)
+    if g is None:
+        return None
+    st.user_error = replace(st.user_error, output=g)
+    return StepResult(verdict="definition", message="defines the output activation y_k = g(a_k) "
+                      "for the rest of the document", **base)
+
+
+def _domain_words(domain: str) -> str:
+    return {"data": "data-point form", "integral": "integral form", "network": "two-layer network"}[domain]
+
+
+# --------------------------------------------------------------------------- mappings
+def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
+             base: dict[str, Any]) -> StepResult:
+    """``u → f(u)``: a transformation put in force, or a rescaling checked for invariance."""
+    from .invariance import check_rescaling, transformation
+    node = prev.expr
+    try:
+        t = transformation(node, cur.expr)
+    except Unsupported as exc:
+        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+    target = [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
+    if not target:
+        st.mappings[t.key] = (t.old, t.new, base["line"])
+        return StepResult(verdict="definition", message=f"a transformation {t.key} → … put in force "
+                          "for the rest of the document (a mapping, not an identity)", **base)
+    num = target[0]
+    named, _line = st.named[num]
+    res = check_rescaling(named, t, st.mappings)
+    rec = cat.BOOK.get(num)
+    base = dict(base)
+    base["assumptions"] = tuple(base.get("assumptions", ())) + (
+        f"the transformations in force: {', '.join(st.mappings) or 'none'}",)
+    if res.holds:
+        return StepResult(verdict="proved", message=f"leaves ({num}) invariant under the "
+                          f"transformations in force: {res.message}", **base)
+    msg = f"does not leave ({num}) invariant under the transformations in force: {res.message}"
+    if rec is not None and rec.erratum_note:
+        msg += f" — {rec.erratum_note}"
+    return StepResult(verdict="failed", message=msg, residual_latex=res.residual_latex, **base)
+
+
+def _symbols_in(node: object) -> set[str]:
+    return {str(n) for n in ast.walk(node) if isinstance(n, ast.Symbol)}  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- inference
+def _infer(jobs: list[_Job], setting: Setting) -> str | None:
+    """With no error function named, the book's setting under which the failed steps hold.
+
+    Only steps in the network setting that failed under the unspecified E_n are re-decided;
+    a step that holds for every E_n holds under each model.  The chosen setting is the one
+    that turns the most of them into steps that hold (none: nothing changes).
+    """
+    failed = [j for j in jobs if j.result is not None and j.result.verdict == "failed"
+              and j.domain == "network" and j.setting.error is None
+              and j.setting.user_error.e_n is None]
+    evidence = [j for j in failed if _names_outputs(j)]
+    if not evidence:  # nothing in the document speaks of outputs or targets: E_n stays general
+        return None
+    best: tuple[int, str, list[StepResult]] | None = None
+    for key, model in ERROR_MODELS.items():
+        note = f"{model.text} — inferred from line {{line}}; state it to make it explicit"
+        redone = [_decide_job(j, j.setting, model, note, in_place=False) for j in failed]
+        held = sum(r.verdict in _CHECKED for r in redone)
+        if not any(r.verdict in _CHECKED for j, r in zip(failed, redone) if j in evidence):
+            continue
+        if held and (best is None or held > best[0]):
+            best = (held, key, redone)
+    if best is None:
+        return None
+    _, key, redone = best
+    first = next(j for j, r in zip(failed, redone) if r.verdict in _CHECKED)
+    text = ERROR_MODELS[key].text
+    line = first.result.line if first.result else 0
+    for j, r in zip(failed, redone):
+        if r.verdict not in _CHECKED:
+            continue
+        note = f"{text} — inferred from line {line}; state it to make it explicit"
+        assumptions = tuple(a.replace("{line}", str(line)) for a in r.assumptions)
+        verdict = r.verdict
+        if j is first and _states_error(j):
+            verdict = "definition"
+        j.result = replace(r, verdict=verdict, assumptions=assumptions or (note,),
+                           message=(f"establishes the setting ({note}); " if verdict == "definition"
+                                    else "") + r.message)
+    return f"read under: {text} — inferred from line {line}; state it to make it explicit"
+
+
+def _names_outputs(job: _Job) -> bool:
+    """The step relates E_n (or δ_k, M_kk') to the outputs y_k or targets t_k."""
+    nodes = [n for m in (job.chain.members[job.s - 1], job.chain.members[job.s]) for n in ast.walk(m.expr)]
+    syms = [n for n in nodes if isinstance(n, ast.Symbol)]
+    outputs = any(n.name in ("y", "t") and len(n.sub) == 1 and isinstance(n.sub[0], ast.Index)
+                  and n.sub[0].letter == "k" for n in syms)
+    error = any(n.name in ("E", "delta", "M") for n in syms)
+    return outputs and error
+
+
+def _states_error(job: _Job) -> bool:
+    """The step says what E_n's first derivative is (∂E_n/∂a_k = …, δ_k = …)."""
+    lhs = job.chain.members[job.s - 1].expr
+    if isinstance(lhs, ast.Symbol) and lhs.name == "delta":
+        return True
+    return isinstance(lhs, ast.Derivative) and isinstance(lhs.of, ast.Symbol) and lhs.of.name == "E"
+
+
+# --------------------------------------------------------------------------- helpers
+def check_chain(chain: ast.Chain, setting: Setting | dict[str, Any] | None = None,
                 notes: dict[str, str] | None = None) -> list[StepResult]:
-    """Verdicts for every step of ``chain``; ``definitions`` carries cited definitions along."""
-    definitions = {} if definitions is None else definitions
-    notes = {} if notes is None else notes
+    """Verdicts for every step of one ``chain`` under ``setting`` (updated in place).
+
+    ``setting`` may also be a plain dictionary of definitions (with ``notes`` beside it), as
+    :mod:`symhess.mutate` keeps them; the error model in force is then kept in it under
+    ``"error_model@network"``.
+    """
+    legacy = isinstance(setting, dict)
+    if isinstance(setting, Setting):
+        st = setting
+    elif legacy:
+        assert isinstance(setting, dict)
+        defs = setting
+        st = Setting(definitions=defs, notes={} if notes is None else notes)
+        key = defs.pop("error_model@network", None)
+        if key is not None:
+            st.error = ERROR_MODELS[str(key)]
+            st.error_note = st.notes.get("error_model@network", st.error.text)
+    else:
+        st = Setting()
+    out = []
     domain = chain_domain(chain)
-    results = []
-    members = chain.members
-    for s in range(1, len(members)):
-        prev, cur = members[s - 1], members[s]
-        if isinstance(prev.expr, ast.EqRef):
-            prev = members[s - 2] if s >= 2 else prev
-        just = cur.justification
-        assumptions: list[str] = []
-        subs: dict[sp.Expr, sp.Expr] = {}
-        for num in cited(just):
-            if num in DEFINITIONS:
-                name, expr, text = DEFINITIONS[num]
-                key = f"{name}@{_DOMAIN[num]}"
-                definitions[key] = expr
-                notes[key] = text
-            if num in ERROR_MODELS and domain == "network":
-                definitions["error_model@network"] = sp.Symbol(num)
-                notes["error_model@network"] = ERROR_MODELS[num][1]
-            if num in CONDITIONS:
-                cond, text = CONDITIONS[num]
-                subs.update(cond)
-                assumptions.append(text)
-        in_force = {k.split("@")[0]: v for k, v in definitions.items()
-                    if k.endswith("@" + domain) and not k.startswith("error_model")}
-        model = definitions.get("error_model@" + domain)
-        transform = ERROR_MODELS[str(model)][0] if model is not None else None
-        for key in definitions:
-            if key.endswith("@" + domain):
-                assumptions.append(notes[key])
-        ctx = Context(tuple(in_force.items()))
-        results.append(_step(s, prev, cur, ctx, subs, tuple(dict.fromkeys(assumptions)), transform))
-    return results
+    for s in range(1, len(chain.members)):
+        job = _Job(0, chain, s, st.copy(), (), (), s, domain)
+        out.append(_decide_job(job, st))
+    if legacy and st.error is not None:
+        st.definitions["error_model@network"] = sp.Symbol(st.error.key)
+        st.notes["error_model@network"] = st.error_note or st.error.text
+    return out
 
 
 def chain_domain(chain: ast.Chain) -> str:
     """``"integral"`` for chains with integrals or y(x, w), ``"data"`` for y_n / b_n, else ``"network"``.
 
-    A cited definition of E stays in force for later chains of the same setting only.
+    A definition of E stays in force for later chains of the same setting only.
     """
     nodes = [n for m in chain.members for n in ast.walk(m.expr)]
     if any(isinstance(n, ast.Integral) or (isinstance(n, ast.Call) and n.func.name in ("p", "y"))
            for n in nodes):
         return "integral"
     if any(isinstance(n, ast.Symbol) and (n.name in ("y", "t") and [str(i) for i in n.sub] == ["n"]
-                                          or n.name == "b" and n.bold) for n in nodes):
+                                          or n.name == "b" and n.bold
+                                          or n.name == "H" and n.bold) for n in nodes):
+        return "data"
+    if any(isinstance(n, ast.Symbol) and n.name == "E" and not n.sub and not n.bold for n in nodes) \
+            and not any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2 for n in nodes):
         return "data"
     return "network"
-
-
-def _step(s: int, prev: ast.Member, cur: ast.Member, ctx: Context, subs: dict,
-          assumptions: tuple[str, ...],
-          transform: Callable[[sp.Expr], sp.Expr] | None = None) -> StepResult:
-    pos = cur.pos
-    base: dict[str, Any] = dict(index=s, line=pos.line, col=pos.col,
-                                justification=cur.justification, assumptions=assumptions)
-    try:
-        lhs = interpret(prev.expr, ctx)
-        if isinstance(cur.expr, ast.EqRef):
-            rhs = _reference(cur.expr, ctx)
-        else:
-            rhs = interpret(cur.expr, ctx)
-    except Unsupported as exc:
-        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
-    except IllFormed as exc:
-        return StepResult(verdict="failed", message="not a well-formed expression: " + exc.reason
-                          + _at(exc.pos), **base)
-    if subs:
-        lhs = Meaning(lhs.expr.xreplace(subs), lhs.row, lhs.col, lhs.readings)
-        rhs = Meaning(rhs.expr.xreplace(subs), rhs.row, rhs.col, rhs.readings)
-    if transform is not None:
-        lhs = Meaning(transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
-        rhs = Meaning(transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
-    d: Decision = decide(lhs, rhs, approximate=cur.approximate)
-    readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
-    msg = d.message
-    if subs and d.verdict in ("proved", "verified"):
-        msg += " (under the cited condition)"
-    if d.verdict == "failed" and transform is None and _mixes_error_and_targets(lhs.expr, rhs.expr):
-        msg += (" — note: E_n is an unspecified smooth error here; cite its form, e.g. "
-                r"(\because (5.104)) for the sum-of-squares error, to check under it")
-    from .printing import prml_latex
-    return StepResult(verdict=d.verdict, message=msg, readings=readings,
-                      residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
-                      counterexample=d.counterexample, lhs_latex=prml_latex(lhs.expr),
-                      rhs_latex=prml_latex(rhs.expr), **base)
 
 
 def _mixes_error_and_targets(a: sp.Expr, b: sp.Expr) -> bool:
@@ -294,14 +886,14 @@ def _at(pos: ast.Pos | None) -> str:
 
 
 def _reference(ref: ast.EqRef, ctx: Context) -> Meaning:
-    """The meaning of PRML equation ``ref.number`` (its right-hand side)."""
-    from .derive.exact import BLOCKS
-
-    if ref.number in BLOCKS:
-        return Meaning(BLOCKS[ref.number].statement)
-    text = REFERENCES.get(ref.number)
-    if text is None:
-        known = ", ".join(sorted([*REFERENCES, *BLOCKS]))
+    """The meaning of PRML equation ``ref.number`` (its right-hand side; corrected if misprinted)."""
+    rec = cat.BOOK.get(ref.number)
+    if rec is None or rec.statement is None:
+        known = ", ".join(n for n, r in cat.BOOK.items() if r.statement)
         raise Unsupported(f"no statement of ({ref.number}) to compare with (known: {known})", ref.pos)
-    chain = parse_chain(text + " = 0", path=f"<PRML {ref.number}>")
-    return interpret(chain.members[0].expr, ctx)
+    chain = parse_chain(rec.statement + " = 0", path=f"<PRML {ref.number}>")
+    m = interpret(chain.members[0].expr, ctx)
+    if rec.printed_latex:
+        return Meaning(m.expr, m.row, m.col, m.readings + (
+            f"({ref.number}) compared with its corrected form; {rec.erratum_note}",))
+    return m

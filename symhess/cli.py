@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +15,26 @@ from . import __version__
 from .errors import InputError, SymhessError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL, EXIT_INTERRUPTED = 3, 130
+
+CHECK_EPILOG = """\
+exit codes:
+  0  every step holds (or a derivation marked xfail fails, as expected)
+  1  a step failed or is unsupported, or a derivation marked xfail passes (xpass)
+  2  usage error or unreadable input (the message names file:line:col)
+  3  internal error (a bug in symhess; SYMHESS_DEBUG=1 shows the traceback)
+
+colour: only on a terminal, never with NO_COLOR set."""
+
+DERIVE_EPILOG = """\
+verdicts: proved, verified, approximation, erratum (the derivation holds and PRML's printed
+statement is refuted: what PRML prints, where it is wrong, a counterexample), failed.
+
+exit codes:
+  0  done (also with errata, unless --strict)
+  1  --strict and an erratum or a failed derivation
+  2  usage error (unknown equation number)
+  3  internal error"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,13 +59,34 @@ def _done_progress(enabled: bool) -> None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
+def colour_wanted(stream=None) -> bool:
+    """ANSI colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)
+    or ``TERM=dumb``."""
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def terminal_width() -> int | None:
+    """The width to wrap text output to: the terminal's, ``COLUMNS``, or none when piped."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
+
+
 def cmd_derive(ns: argparse.Namespace) -> int:
     from . import catalogue
-    from .render.text import derivations_latex, derivations_text
+    from .render.text import derivations_latex, derivations_summary, derivations_text
 
     if ns.list:
-        for e in catalogue.entries():
-            print(f"{e.number:10} §{e.section:5} {e.title}")
+        entries = catalogue.entries()
+        wn = max((len(e.number) for e in entries), default=0)
+        ws = max((len(e.section) for e in entries), default=0) + 1
+        for e in entries:
+            print(f"{e.number:<{wn}}  {'§' + e.section:<{ws}}  {e.title}")
         return EXIT_OK
     if not ns.equations:
         raise InputError("name equations to derive (e.g. 5.93 5.95), or 'all'; see --list")
@@ -63,8 +105,10 @@ def cmd_derive(ns: argparse.Namespace) -> int:
     elif ns.format == "latex":
         print(derivations_latex(results))
     else:
-        print(derivations_text(results, colour=sys.stdout.isatty()))
-    if ns.strict and any(r.verdict == "failed" for r in results):
+        print(derivations_text(results, colour=colour_wanted()))
+        if len(results) > 1:
+            print("\n" + derivations_summary(results))
+    if ns.strict and any(r.verdict in ("failed", "erratum", "unsupported") for r in results):
         return EXIT_FAILED
     return EXIT_OK
 
@@ -74,13 +118,58 @@ def cmd_check(ns: argparse.Namespace) -> int:
     from .render.report import report_json, report_text
 
     tty = sys.stderr.isatty() and not ns.quiet
-    report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty))
-    _done_progress(tty)
-    if ns.format == "json":
-        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
-    else:
-        print(report_text(report, colour=sys.stdout.isatty()))
-    return EXIT_OK if report.ok else EXIT_FAILED
+    if ns.format == "html" and not ns.output:
+        raise InputError("--format html writes a file: give -o report.html (or -o - for stdout)")
+    if ns.watch and (ns.format != "html" or not ns.output or ns.output == "-"):
+        raise InputError("--watch rewrites an HTML report: use it with --format html -o FILE")
+    while True:
+        report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty))
+        _done_progress(tty)
+        if ns.format == "json":
+            _emit(json.dumps(report_json(report), ensure_ascii=False, indent=2), ns.output)
+        elif ns.format == "html":
+            from .render.html import report_html
+
+            _emit(report_html(report), ns.output)
+            if ns.output != "-":
+                print(f"wrote {ns.output}: " + _one_line(report), file=sys.stderr)
+        else:
+            verbosity = 1 if ns.verbose else (-1 if ns.quiet else 0)
+            colour = colour_wanted() and not ns.output
+            _emit(report_text(report, colour=colour, verbosity=verbosity, width=terminal_width()),
+                  ns.output)
+        if not ns.watch:
+            return EXIT_OK if report.ok else EXIT_FAILED
+        _wait_for_change([Path(p) for p in ns.paths])
+
+
+def _one_line(report) -> str:
+    from .render.report import summary_text
+
+    return summary_text(report.derivations)
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Print ``text``, or write it to the file ``output`` (``-``: standard output)."""
+    if not output or output == "-":
+        print(text)
+        return
+    out = Path(output)
+    if out.parent and not out.parent.exists():
+        raise InputError(f"-o {output}: the directory {out.parent} does not exist")
+    out.write_text(text + "\n", encoding="utf-8")
+
+
+def _wait_for_change(paths: list[Path], poll: float = 0.5) -> None:
+    """Block until a file under ``paths`` is added, removed or modified."""
+    def stamp() -> dict[Path, float]:
+        files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+        return {f: f.stat().st_mtime for f in files}
+
+    before = stamp()
+    print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
+    while stamp() == before:
+        time.sleep(poll)
 
 
 def cmd_handout(ns: argparse.Namespace) -> int:
@@ -90,13 +179,29 @@ def cmd_handout(ns: argparse.Namespace) -> int:
     out = Path(ns.output)
     if out.suffix not in (".tex", ".pdf", ".md"):
         raise InputError(f"-o {out}: expected a file ending in .tex, .pdf or .md")
+    meta = handout.Meta(title=ns.title, author=ns.author, date=ns.date)
     if ns.check:
         from .check import check_paths
-        rep = check_paths([Path(ns.check)], progress=_progress(tty))
-        path = handout.build_checked_notes(Path(ns.check), out, rep.files[0], lang=ns.lang)
-    else:
-        sections = ns.sections.split(",") if ns.sections else None
-        path = handout.build_handout(out, lang=ns.lang, sections=sections, progress=_progress(tty))
+        from .documents import derivation_files
+
+        notes = Path(ns.check)
+        if not notes.exists():
+            raise InputError(f"--check {notes}: no such file")
+        files = list(derivation_files([notes])) if notes.is_dir() else [notes]
+        if notes.is_dir() and not files:
+            raise InputError(f"--check {notes}: a directory with no .md or .tex notes in it")
+        rep = check_paths(files, progress=_progress(tty))
+        paths = []
+        for f, fr in zip(files, rep.files):
+            target = out if len(files) == 1 else out.with_name(f"{out.stem}-{Path(f).stem}{out.suffix}")
+            paths.append(handout.build_checked_notes(Path(f), target, fr, lang=ns.lang, meta=meta))
+        _done_progress(tty)
+        for path in paths:
+            print(f"wrote {path}")
+        return EXIT_OK
+    sections = ns.sections.split(",") if ns.sections else None
+    path = handout.build_handout(out, lang=ns.lang, sections=sections, progress=_progress(tty),
+                                 meta=meta)
     _done_progress(tty)
     print(f"wrote {path}")
     return EXIT_OK
@@ -105,6 +210,9 @@ def cmd_handout(ns: argparse.Namespace) -> int:
 def cmd_bench(ns: argparse.Namespace) -> int:
     from .benchrun import run_benchmarks
 
+    from .benchrun import require_extra
+
+    require_extra()
     records = run_benchmarks(quick=ns.quick, progress=_progress(sys.stderr.isatty()))
     _done_progress(sys.stderr.isatty())
     if ns.format == "json":
@@ -127,26 +235,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"symhess {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    d = sub.add_parser("derive", help="derive catalogue equations from the network's definition")
+    d = sub.add_parser("derive", help="derive catalogue equations from the network's definition",
+                       epilog=DERIVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("equations", nargs="*", help="equation numbers (5.93 5.94 5.95) or 'all'")
     d.add_argument("--list", action="store_true", help="list the catalogue")
     d.add_argument("--format", choices=("text", "latex", "json"), default="text")
     d.add_argument("--strict", action="store_true",
-                   help="exit 1 when a textbook statement is contradicted")
+                   help="exit 1 when a textbook statement is contradicted (an erratum) "
+                        "or a derivation fails")
     d.add_argument("-q", "--quiet", action="store_true", help="no progress on the terminal")
     d.set_defaults(func=cmd_derive)
 
-    c = sub.add_parser("check", help="check hand derivations (Markdown / LaTeX) step by step")
+    c = sub.add_parser(
+        "check", help="check hand derivations (Markdown / LaTeX) step by step",
+        description="Judge every step of every derivation (display block) in the files.",
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("paths", nargs="+", help="files or directories")
-    c.add_argument("--format", choices=("text", "json"), default="text")
-    c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="text for people (default), json for programs, html: the document "
+                        "typeset with every step marked (needs -o)")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE ('-': standard output)")
+    c.add_argument("-v", "--verbose", action="store_true",
+                   help="every step with its message, both sides and notes")
+    c.add_argument("-q", "--quiet", action="store_true",
+                   help="only failing derivations and the summary; no progress")
+    c.add_argument("--watch", action="store_true",
+                   help="with --format html -o FILE: re-check and rewrite when the files change")
     c.set_defaults(func=cmd_check)
 
     h = sub.add_parser("handout", help="write the seminar handout (.tex, .pdf or .md)")
     h.add_argument("-o", "--output", required=True)
     h.add_argument("--lang", choices=("ja", "en"), default="ja")
     h.add_argument("--sections", help="comma-separated section numbers, e.g. 1.1,1.4")
-    h.add_argument("--check", metavar="NOTES", help="annotate a reader's own derivations instead")
+    h.add_argument("--check", metavar="NOTES",
+                   help="annotate a reader's own derivations instead (a file, or a directory: "
+                        "one output per notes file, named OUT-NOTES.ext)")
+    h.add_argument("--title", help="title of the handout (default: a neutral one)")
+    h.add_argument("--author", help="author line (default: none)")
+    h.add_argument("--date", help="date line (default: today's date)")
     h.add_argument("-q", "--quiet", action="store_true")
     h.set_defaults(func=cmd_handout)
 
@@ -174,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_mutate(argparse.Namespace(args=args[1:]))
     ns = build_parser().parse_args(args)
     try:
-        return int(ns.func(ns))
+        code = int(ns.func(ns))
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return code
     except InputError as exc:
         print(f"symhess: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -183,10 +311,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("symhess: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `symhess check … | head`: the reader has gone; leave quietly
+        _silence_stdout()
+        return EXIT_OK
     except Exception as exc:  # a bug in symhess: say so plainly; SYMHESS_DEBUG=1 shows the trace
         if os.environ.get("SYMHESS_DEBUG"):
             raise
         print(f"symhess: internal error: {type(exc).__name__}: {exc} "
               "(a bug in symhess; rerun with SYMHESS_DEBUG=1 for the traceback)", file=sys.stderr)
-        return 3
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -14,12 +14,15 @@ True
 """
 from __future__ import annotations
 
+import zlib
+
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from . import model as md
 from . import network as nw
 from .errors import SymhessError
 from .instance import Instance
@@ -44,6 +47,9 @@ def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
             return env[e]
         if e in inst.scalars:
             return inst.scalars[e]
+        if isinstance(e, md.Parameter):  # a constant the reader named: drawn per instance
+            seed = zlib.crc32(e.name.encode()) ^ zlib.crc32(repr(inst.scalars.get(nw.E_N)).encode())
+            return 0.4 + (seed % 9973) / 9973 * 1.6
         raise NotEvaluable(f"no value for the symbol {e}")
     if isinstance(e, sp.Indexed):
         arr = inst.arrays.get(e.base)
@@ -72,6 +78,13 @@ def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
         return _sum(e.function, list(e.limits), inst, env)
     if isinstance(e, sp.Integral):
         return _integral(e, inst, env)
+    if isinstance(e, sp.exp):
+        return np.exp(_ev(e.args[0], inst, env))
+    if isinstance(e, sp.log):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log(_ev(e.args[0], inst, env))
+    if isinstance(e, sp.Abs):
+        return np.abs(_ev(e.args[0], inst, env))
     if isinstance(e, sp.Function) and type(e) in nw.ACTIVATION_CHAIN:
         order = nw.ACTIVATION_CHAIN.index(type(e))
         return inst.activation[order](_ev(e.args[0], inst, env))
@@ -92,9 +105,10 @@ def _sum(body: sp.Expr, limits: list, inst: Instance, env: dict[sp.Symbol, Any])
 
 def _integral(e: sp.Integral, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
     depth = max((np.ndim(v) for v in env.values()), default=0)
-    new = dict(env)
-    weight: Any = 1.0
     nvars = len(e.limits)
+    # the nodes of enclosing integrals gain axes for this one's variables (nested integrals)
+    new = {k: (np.reshape(v, np.shape(v) + (1,) * nvars) if np.ndim(v) else v) for k, v in env.items()}
+    weight: Any = 1.0
     for pos, lim in enumerate(e.limits):
         var = lim[0]
         if len(lim) != 1 or var not in inst.quadrature:

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -35,7 +36,7 @@ from .render import markdown as md
 from .render.checked import FileReportLike
 from .render.content import Algorithm, CorrespondenceRow, Figure, Handout, Item, Section
 from .render.words import LANGS, words
-from .results import DerivationResult, NumericCheck, Step
+from .results import DerivationResult
 
 __all__ = [
     "OUTLINE",
@@ -43,6 +44,7 @@ __all__ = [
     "TexMissingError",
     "build_checked_notes",
     "build_handout",
+    "Meta",
     "collect",
     "compile_pdf",
     "section_of",
@@ -235,16 +237,21 @@ def _cacheable(number: str) -> bool:
 
 def _from_json(data: dict[str, Any]) -> DerivationResult:
     """A result back from :meth:`DerivationResult.to_json` (plain data, nothing evaluated)."""
-    num = data.get("numeric")
-    numeric = None
-    if isinstance(num, dict):
-        numeric = NumericCheck(tuple(dict(s) for s in num["sizes"]), int(num["points"]),
-                               float(num["max_rel_error"]), str(num.get("note", "")))
-    steps = tuple(Step(str(s["latex"]), s.get("justification"), str(s.get("relation", "=")))
-                  for s in data["steps"])
-    return DerivationResult(str(data["equation"]), str(data["title"]), str(data["statement_latex"]),
-                            data["verdict"], steps, numeric, float(data["seconds"]),
-                            tuple(data.get("notes", ())), tuple(data.get("assumptions", ())))
+    return DerivationResult.from_json(data)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the title block says: ``None`` means the language's default title, no author
+    line, today's date.
+
+    >>> Meta(title="Reading group, week 7").author is None
+    True
+    """
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
 
 
 def _derive_cached(numbers: list[str], say: Progress, meanwhile: Callable[[], object] | None = None
@@ -367,7 +374,7 @@ def _title(number: str, title: str, lang: str) -> str:
 
 # --------------------------------------------------------------------------- build
 def build_handout(out: Path, *, lang: str = "ja", sections: Sequence[str] | None = None,
-                  progress: Progress | None = None) -> Path:
+                  progress: Progress | None = None, meta: Meta | None = None) -> Path:
     """Write the seminar handout to ``out`` (``.tex``, ``.pdf`` or ``.md``) and return its path.
 
     ``.tex`` is a complete document with its figures beside it (``{stem}-{figure}.pdf``);
@@ -397,7 +404,7 @@ def build_handout(out: Path, *, lang: str = "ja", sections: Sequence[str] | None
             work = Path(tmp)
             handout = collect(lang, sections, figure_dir=work, stem=out.stem, progress=say)
             source = work / f"{out.stem}.tex"
-            source.write_text(tex.document(handout), encoding="utf-8")
+            source.write_text(_tex_document(handout, meta), encoding="utf-8")
             say("compiling with latexmk -lualatex")
             pdf = compile_pdf(source)
             for warning in tex_log_warnings(pdf.with_suffix(".log").read_text(encoding="utf-8", errors="replace")):
@@ -405,13 +412,27 @@ def build_handout(out: Path, *, lang: str = "ja", sections: Sequence[str] | None
             shutil.copyfile(pdf, out)
     else:
         handout = collect(lang, sections, figure_dir=out.parent, stem=out.stem, progress=say)
-        text = tex.document(handout) if suffix == ".tex" else md.document(handout)
+        text = _tex_document(handout, meta) if suffix == ".tex" else _md_document(handout, meta)
         out.write_text(text, encoding="utf-8")
     say(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     return out
 
 
-def build_checked_notes(notes_path: Path, out: Path, report: FileReportLike, *, lang: str = "ja") -> Path:
+def _tex_document(handout: Handout, meta: Meta | None) -> str:
+    m = meta or Meta()
+    return tex.document(handout, title=m.title, author=m.author, date=m.date or tex.TODAY)
+
+
+def _md_document(handout: Handout, meta: Meta | None) -> str:
+    import datetime
+
+    m = meta or Meta()
+    return md.document(handout, title=m.title, author=m.author,
+                       date=m.date or datetime.date.today().isoformat())
+
+
+def build_checked_notes(notes_path: Path, out: Path, report: FileReportLike, *, lang: str = "ja",
+                        meta: Meta | None = None) -> Path:
     """Write the annotated copy of the reader's notes ``notes_path`` to ``out`` (.tex/.pdf/.md).
 
     ``report`` is the checker's report for that file (``symhess.check.FileReport`` or
@@ -436,9 +457,10 @@ def build_checked_notes(notes_path: Path, out: Path, report: FileReportLike, *, 
     tex_source = notes_path.suffix.lower() == ".tex"
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".md":
-        out.write_text(checked.document_md(pieces, str(notes_path), lang), encoding="utf-8")
+        out.write_text(checked.document_md(pieces, str(notes_path), lang, title=(meta or Meta()).title),
+                       encoding="utf-8")
         return out
-    doc = checked.document_tex(pieces, str(notes_path), lang, tex_source=tex_source)
+    doc = checked.document_tex(pieces, str(notes_path), lang, tex_source=tex_source, meta=meta)
     if suffix == ".tex":
         out.write_text(doc, encoding="utf-8")
         return out

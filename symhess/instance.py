@@ -218,8 +218,9 @@ def _model_jets(rng: np.random.Generator, N: int, W: int) -> tuple[dict, dict, d
     eg = np.zeros(W + 1); eg[1:] = rng.normal(size=W)
     eh = np.zeros((W + 1,) * 2); eh[1:, 1:] = _sym(rng, (W, W), 0)
     e3 = np.zeros((W + 1,) * 3); e3[1:, 1:, 1:] = _sym(rng, (W, W, W), 0)
+    vv = np.zeros(W + 1); vv[1:] = rng.normal(size=W)
     arrays = {md.YN: yn, md.TN: tn, md.YG: yg, md.YH: yh, md.Y3: y3, md.EG: eg, md.EH: eh,
-              md.E3: e3}
+              md.E3: e3, md.VV: vv}
     c = rng.uniform(0.5, 1.5, size=(4, W + 1, W + 1))
     c = (c + c.transpose(0, 2, 1)) / 2
     y0 = rng.uniform(0.5, 1.5, size=3)

@@ -21,8 +21,20 @@ import sympy as sp
 
 from .network import index
 
+class Parameter(sp.Symbol):
+    """A constant the reader names (λ, α, β, ε …): any real value; numeric checks draw it.
+
+    >>> Parameter("lambda").is_real
+    True
+    """
+
+    def __new__(cls, name: str) -> Parameter:
+        return super().__new__(cls, name, real=True)  # type: ignore[no-any-return]
+
+
 # weight vector components w_r, w_s (letters r, s range over all W weights)
 WV = sp.IndexedBase("wv")
+VV = sp.IndexedBase("vv")   # components v_r of a weight-space vector v (the R-operator's, 5.96)
 SIZE_W = sp.Symbol("W", integer=True, positive=True)
 
 YN = sp.IndexedBase("yn")       # y_n

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from collections import Counter
@@ -41,12 +42,13 @@ import sympy as sp
 
 from .check import chain_domain, check_chain
 from .documents import derivation_files, find_blocks
-from .equivalence import decide
+from .equivalence import Decision, decide
 from .errors import InputError
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Unsupported, interpret
 from .notation.parser import parse_chain
 from .notation.unparse import latex
+from .suggest import LIMIT, Search, StepJudge, Suggestion, search
 
 __all__ = [
     "MutantRecord",
@@ -60,11 +62,14 @@ __all__ = [
     "mutants",
     "mutate_chain",
     "mutate_corpus",
+    "suggest_step",
 ]
 
 _NODE_TYPES = get_args(ast.Node)  # every tree node class
 OUTCOMES = ("caught", "unsupported", "survived", "equivalent", "invalid")
 TARGET = 0.99
+SUGGEST_TARGET = 0.90   # issue 14: caught mutants whose suggested fix restores the member
+SUGGEST_SECONDS = 0.5   # issue 14: median time added per failed step (reported, not enforced)
 
 
 # --------------------------------------------------------------------------- the operators
@@ -287,13 +292,47 @@ class MutantRecord:
     mutant_latex: str
     steps: tuple[int, ...] = ()
     detail: str = ""
+    suggestion: Suggestion | None = None   # for a caught mutant: the fix of its first failed step
+    restored: bool | None = None           # the fix equals the original member (None: not sought)
+    suggest_seconds: float = 0.0
+    suggest_tried: int = 0
+    suggest_kind: str = ""                 # family of the edit ("index", "residual", ...)
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "block_line": self.block_line, "line": self.line,
-                "member": self.member, "operator": self.operator,
-                "description": self.description, "outcome": self.outcome,
-                "mutant_latex": self.mutant_latex, "steps": list(self.steps),
-                "detail": self.detail}
+        out = {"file": self.file, "block_line": self.block_line, "line": self.line,
+               "member": self.member, "operator": self.operator,
+               "description": self.description, "outcome": self.outcome,
+               "mutant_latex": self.mutant_latex, "steps": list(self.steps),
+               "detail": self.detail}
+        if self.restored is not None:
+            out["suggestion"] = _suggestion_json(self.suggestion)
+            out["restored"] = self.restored
+            out["suggest_seconds"] = round(self.suggest_seconds, 4)
+            out["suggest_tried"] = self.suggest_tried
+            out["suggest_kind"] = self.suggest_kind
+        return out
+
+
+def _suggestion_json(s: Suggestion | None) -> dict[str, str] | None:
+    return None if s is None else {"latex": s.latex, "edit": s.edit, "verdict": s.verdict}
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """A failed step of a chain marked xfail (a wrong attempt) and the fix suggested for it."""
+
+    file: str
+    line: int
+    step: int
+    suggestion: Suggestion | None
+    seconds: float
+    tried: int
+    kind: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "step": self.step,
+                "suggestion": _suggestion_json(self.suggestion), "seconds": round(self.seconds, 4),
+                "tried": self.tried, "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -304,6 +343,24 @@ class MutationReport:
     chains: tuple[str, ...]          # "file:line" of every correct chain mutated
     false_alarms: tuple[str, ...]    # "file:line: step s verdict: message" on correct chains
     seconds: float = 0.0
+    attempts: tuple[AttemptRecord, ...] = ()  # failed steps of the xfail chains, with their fixes
+
+    @property
+    def sought(self) -> list[MutantRecord]:
+        """Caught mutants for which a suggestion was sought."""
+        return [r for r in self.records if r.restored is not None]
+
+    @property
+    def restored_rate(self) -> float:
+        """Caught mutants whose suggestion restores an equivalent of the original member."""
+        sought = self.sought
+        return sum(bool(r.restored) for r in sought) / len(sought) if sought else 1.0
+
+    @property
+    def suggest_median(self) -> float:
+        """Median seconds added per failed step (caught mutants and wrong attempts)."""
+        times = [r.suggest_seconds for r in self.sought] + [a.seconds for a in self.attempts]
+        return statistics.median(times) if times else 0.0
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.outcome for r in self.records)
@@ -321,22 +378,36 @@ class MutationReport:
 
     @property
     def ok(self) -> bool:
-        """Targets met: >= 99 % caught as failed at the right step, no false alarm."""
-        return self.caught_rate >= TARGET and not self.false_alarms
+        """Targets met: >= 99 % caught as failed at the right step, no false alarm, and (when
+        suggestions were sought) >= 90 % of caught mutants restored by their suggestion."""
+        return (self.caught_rate >= TARGET and not self.false_alarms
+                and (not self.sought or self.restored_rate >= SUGGEST_TARGET))
 
     def by_operator(self) -> dict[str, dict[str, int]]:
-        """Outcome counts per operator, in the order of :data:`OPERATORS`."""
+        """Outcome counts per operator, in the order of :data:`OPERATORS`, and ``restored``:
+        caught mutants whose suggestion restores an equivalent of the original member."""
         table: dict[str, dict[str, int]] = {}
         order = {op.name: pos for pos, op in enumerate(OPERATORS)}
         for r in sorted(self.records, key=lambda r: order.get(r.operator, len(order))):
-            row = table.setdefault(r.operator, {o: 0 for o in OUTCOMES})
+            row = table.setdefault(r.operator, {o: 0 for o in (*OUTCOMES, "restored")})
             row[r.outcome] += 1
+            row["restored"] += bool(r.restored)
         return table
 
     def to_json(self) -> dict[str, Any]:
+        times = [r.suggest_seconds for r in self.sought] + [a.seconds for a in self.attempts]
         return {"chains": list(self.chains), "false_alarms": list(self.false_alarms),
                 "counts": self.counts(), "scored": self.scored,
                 "caught_rate": self.caught_rate, "by_operator": self.by_operator(),
+                "suggestions": {"sought": len(self.sought),
+                                "restored": sum(bool(r.restored) for r in self.sought),
+                                "restored_rate": self.restored_rate,
+                                "median_seconds": self.suggest_median,
+                                "max_seconds": max(times, default=0.0),
+                                "limit": LIMIT,
+                                "by_kind": dict(Counter(r.suggest_kind or "none"
+                                                        for r in self.sought)),
+                                "attempts": [a.to_json() for a in self.attempts]},
                 "seconds": self.seconds, "mutants": [r.to_json() for r in self.records]}
 
 
@@ -345,11 +416,15 @@ def mutate_chain(chain: ast.Chain, path: str = "<string>", block_line: int | Non
                  definitions: dict[str, sp.Expr] | None = None,
                  notes: dict[str, str] | None = None,
                  operators: Sequence[Operator] = OPERATORS,
-                 progress: Callable[[str], None] | None = None) -> list[MutantRecord]:
+                 progress: Callable[[str], None] | None = None,
+                 suggest: bool = False) -> list[MutantRecord]:
     """Every mutant of every member of ``chain`` (a correct chain), judged.
 
     ``definitions``/``notes`` are the file's running definitions before this chain (as
     :func:`symhess.check.check_blocks` keeps them); fresh ``{}`` for network chains.
+    With ``suggest``, each caught mutant also gets the suggested fix of its first failed
+    step (:func:`symhess.suggest.search`) and whether that fix restores an equivalent of the
+    original member.
 
     >>> from symhess.notation.parser import parse_chain
     >>> recs = mutate_chain(parse_chain(r"h'(a_{j'}) I_{jj'} = h'(a_j) I_{jj'}"))
@@ -358,14 +433,9 @@ def mutate_chain(chain: ast.Chain, path: str = "<string>", block_line: int | Non
     >>> sorted({r.outcome for r in recs})
     ['caught', 'equivalent']
     """
-    running = (dict(definitions or {}), dict(notes or {}))
-    at: list[tuple[dict, dict]] = []  # at[s]: the definitions in force after step s
-    for s, member in enumerate(chain.members):
-        if s:
-            _carry(running, member.justification)
-        at.append((dict(running[0]), dict(running[1])))
+    at = _settings(chain, definitions, notes)
     domain = chain_domain(chain)
-    ctx = Context(tuple((k.split("@")[0], v) for k, v in running[0].items()
+    ctx = Context(tuple((k.split("@")[0], v) for k, v in at[-1][0].items()
                         if k.endswith("@" + domain)))
     line0 = chain.pos.line if block_line is None else block_line
     out: list[MutantRecord] = []
@@ -379,8 +449,102 @@ def mutate_chain(chain: ast.Chain, path: str = "<string>", block_line: int | Non
         if progress:
             progress(f"{path}:{line0} member {m}")
         for mut in mutants(member.expr, operators):
-            out.append(_judge(chain, m, mut, original, ctx, at, path, line0))
+            rec, residual = _judge(chain, m, mut, original, ctx, at, path, line0)
+            if suggest and rec.outcome == "caught":
+                rec = _with_suggestion(rec, chain, m, mut, original, ctx, at, residual)
+            out.append(rec)
     return out
+
+
+def _settings(chain: ast.Chain, definitions: dict[str, sp.Expr] | None,
+              notes: dict[str, str] | None) -> list[tuple[dict, dict]]:
+    """``at[s]``: the definitions (and their notes) in force at step ``s`` of ``chain``."""
+    running = (dict(definitions or {}), dict(notes or {}))
+    at: list[tuple[dict, dict]] = []
+    for s, member in enumerate(chain.members):
+        if s:
+            _carry(running, member.justification)
+        at.append((dict(running[0]), dict(running[1])))
+    return at
+
+
+# --------------------------------------------------------------------------- suggestions
+def suggest_step(chain: ast.Chain, s: int, at: list[tuple[dict, dict]], side: str = "right",
+                 residual: str | None = None, limit: int = LIMIT) -> tuple[Search, float]:
+    """The suggested fix of step ``s`` of ``chain`` and the seconds it took.
+
+    Each candidate is judged by the checker itself (:class:`_WindowJudge`); ``side="right"``
+    edits member ``s``, ``"left"`` the member it is compared with.
+
+    >>> from symhess.notation.parser import parse_chain
+    >>> ch = parse_chain(r"z_j z_{j'} M_{kk'} = z_j z_{j} M_{kk'}")
+    >>> found, _ = suggest_step(ch, 1, _settings(ch, None, None))
+    >>> found.best.edit
+    "changes z_{j} to z_{j'}"
+    """
+    start = time.perf_counter()
+    judge = _WindowJudge(chain, s, at, side)
+    prev, cur = judge.pair
+    found = search(prev.expr, cur.expr, judge, residual=residual, limit=limit, side=side)
+    return found, time.perf_counter() - start
+
+
+class _WindowJudge:
+    """Decides step ``s`` of ``chain`` with one side replaced by a candidate, exactly as the
+    checker does: :func:`symhess.check.check_chain` on the two members, with the definitions
+    in force ``at`` the step.  Its :meth:`screen` (a cheap numeric prefilter, in the
+    definitions' context only) can only lose a suggestion, never accept a wrong one."""
+
+    def __init__(self, chain: ast.Chain, s: int, at: list[tuple[dict, dict]], side: str) -> None:
+        members = chain.members
+        p = s - 2 if s >= 2 and isinstance(members[s - 1].expr, ast.EqRef) else s - 1
+        self.chain, self.pair, self.defs, self.side = chain, (members[p], members[s]), at[p], side
+        domain = chain_domain(chain)
+        ctx = Context(tuple((k.split("@")[0], v) for k, v in at[s][0].items()
+                            if k.endswith("@" + domain) and not k.startswith("error_model")))
+        node = self.pair[0 if side == "right" else 1].expr
+        self._screen: StepJudge | None = None
+        if "error_model@" + domain not in at[s][0] and not isinstance(node, ast.EqRef):
+            try:
+                self._screen = StepJudge(interpret(node, ctx), ctx, side)
+            except (Unsupported, IllFormed):
+                self._screen = None
+
+    def __call__(self, node: ast.Node) -> Decision | None:
+        a, b = self.pair
+        if self.side == "right":
+            b = replace(b, expr=node)
+        else:
+            a = replace(a, expr=node)
+        steps = check_chain(replace(self.chain, members=(a, b)), dict(self.defs[0]),
+                            dict(self.defs[1]))
+        if not steps or steps[-1].verdict == "unsupported":
+            return None
+        return Decision(steps[-1].verdict, steps[-1].message)
+
+    def screen(self, node: ast.Node) -> bool:
+        return self._screen is None or self._screen.screen(node)
+
+
+def _with_suggestion(rec: MutantRecord, chain: ast.Chain, m: int, mut: Mutation, original: Any,
+                     ctx: Context, at: list[tuple[dict, dict]], residual: str | None
+                     ) -> MutantRecord:
+    """``rec`` with the fix of its first failed step, and whether it restores the original."""
+    s = rec.steps[0]
+    member = chain.members[m]
+    edited = replace(chain, members=chain.members[:m] + (replace(member, expr=mut.expr),)
+                     + chain.members[m + 1:])
+    found, seconds = suggest_step(edited, s, at, "right" if s == m else "left", residual)
+    restored = False
+    if found.best is not None:
+        node = parse_chain(found.best.latex + " = 0", path="<suggestion>").members[0].expr
+        try:
+            same = decide(original, interpret(node, ctx))
+            restored = same.verdict in ("proved", "verified")
+        except (Unsupported, IllFormed):
+            restored = False
+    return replace(rec, suggestion=found.best, restored=restored, suggest_seconds=seconds,
+                   suggest_tried=found.tried, suggest_kind=found.kinds[0] if found.kinds else "")
 
 
 def _carry(running: tuple[dict, dict], justification: str | None) -> None:
@@ -415,7 +579,9 @@ def _recheck(chain: ast.Chain, m: int, edited: ast.Chain, at: list[tuple[dict, d
 
 
 def _judge(chain: ast.Chain, m: int, mut: Mutation, original: Any, ctx: Context,
-           at: list[tuple[dict, dict]], path: str, block_line: int) -> MutantRecord:
+           at: list[tuple[dict, dict]], path: str, block_line: int
+           ) -> tuple[MutantRecord, str | None]:
+    """The mutant's outcome, and the printed residual of its first failed step (if caught)."""
     member = chain.members[m]
     line = member.pos.line or member.expr.pos.line or block_line
     base: dict[str, Any] = dict(file=path, block_line=block_line, line=line, member=m, operator=mut.operator,
@@ -423,20 +589,21 @@ def _judge(chain: ast.Chain, m: int, mut: Mutation, original: Any, ctx: Context,
     try:
         edited = interpret(mut.expr, ctx)
     except (Unsupported, IllFormed) as exc:
-        return MutantRecord(outcome="invalid", detail=f"no longer notation: {exc.reason}", **base)
+        return MutantRecord(outcome="invalid", detail=f"no longer notation: {exc.reason}", **base), None
     same = decide(original, edited)
     if same.verdict in ("proved", "verified"):
         return MutantRecord(outcome="equivalent",
                             detail=f"equal to the original member ({same.verdict}: {same.message})",
-                            **base)
+                            **base), None
     members = chain.members[:m] + (replace(member, expr=mut.expr),) + chain.members[m + 1:]
     steps = _recheck(chain, m, replace(chain, members=members), at)
     for outcome, verdict in (("caught", "failed"), ("unsupported", "unsupported")):
         hit = tuple(sorted(i for i, s in steps.items() if s.verdict == verdict))
         if hit:
-            return MutantRecord(outcome=outcome, steps=hit, detail=steps[hit[0]].message, **base)
+            return (MutantRecord(outcome=outcome, steps=hit, detail=steps[hit[0]].message, **base),
+                    steps[hit[0]].residual_latex)
     verdicts = ", ".join(f"step {i} {s.verdict}" for i, s in sorted(steps.items()))
-    return MutantRecord(outcome="survived", detail=verdicts, **base)
+    return MutantRecord(outcome="survived", detail=verdicts, **base), None
 
 
 def _adjacent(chain: ast.Chain, m: int) -> set[int]:
@@ -456,16 +623,19 @@ def _adjacent(chain: ast.Chain, m: int) -> set[int]:
 
 
 def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = OPERATORS,
-                  progress: Callable[[str], None] | None = None) -> MutationReport:
+                  progress: Callable[[str], None] | None = None,
+                  suggest: bool = True) -> MutationReport:
     """Mutate every correct chain (no xfail marker) of the files under ``paths``.
 
     A correct chain that does not check ``ok`` as written is a false alarm: it is reported
-    and not mutated.
+    and not mutated.  With ``suggest``, every caught mutant and every failed step of the
+    chains marked xfail (the wrong attempts) also gets its suggested fix.
     """
     start = time.perf_counter()
     records: list[MutantRecord] = []
     chains: list[str] = []
     alarms: list[str] = []
+    attempts: list[AttemptRecord] = []
     for path in derivation_files(Path(p) for p in paths):
         definitions: dict[str, sp.Expr] = {}
         notes: dict[str, str] = {}
@@ -476,6 +646,8 @@ def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = O
             before = (dict(definitions), dict(notes))
             steps = check_chain(chain, definitions, notes)
             if b.xfail is not None:
+                if suggest:
+                    attempts.extend(_attempts(chain, steps, str(path), before))
                 continue
             bad = [s for s in steps if s.verdict in ("failed", "unsupported")]
             if bad:
@@ -484,9 +656,22 @@ def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = O
                 continue
             chains.append(f"{path}:{b.line}")
             records.extend(mutate_chain(chain, str(path), b.line, *before, operators=operators,
-                                        progress=progress))
+                                        progress=progress, suggest=suggest))
     return MutationReport(tuple(records), tuple(chains), tuple(alarms),
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, tuple(attempts))
+
+
+def _attempts(chain: ast.Chain, steps: Sequence[Any], path: str,
+              before: tuple[dict, dict]) -> list[AttemptRecord]:
+    """The suggested fix of each failed step of a wrong attempt (its line ``s`` edited)."""
+    at = _settings(chain, *before)
+    out = []
+    for st in steps:
+        if st.verdict == "failed":
+            found, seconds = suggest_step(chain, st.index, at, "right", st.residual_latex)
+            out.append(AttemptRecord(path, st.line, st.index, found.best, seconds, found.tried,
+                                     found.kinds[0] if found.kinds else ""))
+    return out
 
 
 # --------------------------------------------------------------------------- report
@@ -495,15 +680,17 @@ def format_report(report: MutationReport, show: Sequence[str] = ("survived", "un
     """The report as text: the table by operator, the figures, and the mutants in ``show``."""
     lines = [f"mutation testing of {len(report.chains)} correct chains "
              f"({', '.join(report.chains)}) in {report.seconds:.1f} s", ""]
-    head = f"{'operator':22}" + "".join(f"{o:>12}" for o in OUTCOMES) + f"{'total':>8}"
+    head = (f"{'operator':22}" + "".join(f"{o:>12}" for o in OUTCOMES) + f"{'total':>8}"
+            + f"{'restored':>10}")
     lines += [head, "-" * len(head)]
     for op, row in report.by_operator().items():
         lines.append(f"{op:22}" + "".join(f"{row[o]:12d}" for o in OUTCOMES)
-                     + f"{sum(row.values()):8d}")
+                     + f"{sum(row[o] for o in OUTCOMES):8d}" + f"{row['restored']:10d}")
     c = report.counts()
+    restored = sum(bool(r.restored) for r in report.sought)
     lines.append("-" * len(head))
     lines.append(f"{'all':22}" + "".join(f"{c[o]:12d}" for o in OUTCOMES)
-                 + f"{sum(c.values()):8d}")
+                 + f"{sum(c.values()):8d}" + f"{restored:10d}")
     lines += ["",
               f"mutants: {sum(c.values())}; excluded as equivalent: {c['equivalent']}, "
               f"as invalid notation: {c['invalid']}",
@@ -512,6 +699,7 @@ def format_report(report: MutationReport, show: Sequence[str] = ("survived", "un
               f"only unsupported: {c['unsupported']}; survived: {c['survived']}",
               f"false alarms on correct derivations: {len(report.false_alarms)}"]
     lines += [f"  {a}" for a in report.false_alarms]
+    lines += _suggest_lines(report)
     for outcome in show:
         recs = [r for r in report.records if r.outcome == outcome]
         if recs:
@@ -521,17 +709,52 @@ def format_report(report: MutationReport, show: Sequence[str] = ("survived", "un
     return "\n".join(lines)
 
 
+def _suggest_lines(report: MutationReport) -> list[str]:
+    """The figures of issue 14: fixes that restore the member, time per failed step."""
+    sought = report.sought
+    if not sought and not report.attempts:
+        return []
+    kinds = Counter(r.suggest_kind for r in sought if r.restored)
+    times = [r.suggest_seconds for r in sought] + [a.seconds for a in report.attempts]
+    lines = ["", f"suggested fixes (at most {LIMIT} candidates per failed step; column 'restored'):",
+             f"  restore an equivalent of the original member: {sum(kinds.values())}/{len(sought)}"
+             f" caught = {100 * report.restored_rate:.1f} % (target {100 * SUGGEST_TARGET:.0f} %);"
+             f" by a hand edit: {sum(kinds.values()) - kinds['residual']}, by adding the residual"
+             f" term: {kinds['residual']}; a fix that does not restore it: "
+             f"{sum(1 for r in sought if not r.restored and r.suggestion)}; none within the limit: "
+             f"{sum(1 for r in sought if r.suggestion is None)}",
+             f"  time added per failed step: median {statistics.median(times):.3f} s "
+             f"(target <= {SUGGEST_SECONDS} s), max {max(times):.3f} s"]
+    if report.attempts:
+        got = sum(a.suggestion is not None for a in report.attempts)
+        lines.append(f"  wrong attempts (chains marked xfail): {got}/{len(report.attempts)} failed "
+                     "steps get a verified fix")
+        for a in report.attempts:
+            fix = (f"did you mean: {a.suggestion.latex} ({a.suggestion.edit}) {a.suggestion.verdict}"
+                   if a.suggestion else f"no suggestion within {LIMIT} candidates")
+            lines.append(f"    {a.file}:{a.line} step {a.step}: {fix} [{a.seconds:.2f} s]")
+    lost = [r for r in sought if not r.restored]
+    if lost:
+        lines.append("  caught mutants not restored:")
+        lines += [f"    {r.file}:{r.line} member {r.member} [{r.operator}] {r.description} — "
+                  + (f"{r.suggestion.latex} ({r.suggestion.edit})" if r.suggestion
+                     else f"no suggestion within {LIMIT} candidates") for r in lost]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m symhess.mutate PATH... [--format text|json] [--show OUTCOME...]``.
 
-    Exit code 0 when the targets are met (>= 99 % caught, no false alarm), 1 otherwise,
-    2 for bad input.
+    Exit code 0 when the targets are met (>= 99 % caught, no false alarm, >= 90 % of caught
+    mutants restored by their suggested fix), 1 otherwise, 2 for bad input.
     """
     parser = argparse.ArgumentParser(prog="symhess mutate", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", help="derivation files or directories")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--show", nargs="*", choices=OUTCOMES, default=["survived", "unsupported"],
                         help="list the mutants with these outcomes (text format)")
+    parser.add_argument("--no-suggest", action="store_true",
+                        help="skip the suggested fixes of caught mutants and wrong attempts")
     ns = parser.parse_args(argv)
     tty = sys.stderr.isatty()
 
@@ -540,7 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\r\033[K{msg}", end="", file=sys.stderr, flush=True)
 
     try:
-        report = mutate_corpus([Path(p) for p in ns.paths], progress=progress)
+        report = mutate_corpus([Path(p) for p in ns.paths], progress=progress,
+                               suggest=not ns.no_suggest)
     except InputError as exc:
         print(f"symhess mutate: error: {exc}", file=sys.stderr)
         return 2

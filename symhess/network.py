@@ -11,7 +11,7 @@ The network is written in PRML's index notation with SymPy ``Indexed`` objects::
 >>> sorted({s.name for s in SIZES.values()})
 ['D', 'K', 'M', 'N', 'W']
 >>> definition(A_HID[j])
-Sum(w1[j, i]*x[i], (i, 1, D))
+Sum(w1[j, i]*x[i], (i, 0, D))
 """
 from __future__ import annotations
 
@@ -105,20 +105,26 @@ def layer_of(q: sp.Indexed) -> int | None:
 def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset = frozenset()) -> sp.Expr | None:
     """The defining expression of a network quantity in terms of the layer below, or None.
 
+    Sums start at the bias unit 0 (``x_0 = z_0 = 1``, PRML 5.8–5.9): a bias weight
+    ``w_{j0}``, ``w_{k0}`` is a weight like any other.  With biases off the bias weights are
+    zero, so the same definitions describe both networks.
+
     ``E_n``, ``delta_k`` and ``M_kk'`` are functions of the a_k whose derivatives are the
     next quantity in that chain; they have no definition here (see :func:`error_chain`).
     """
     if not isinstance(q, sp.Indexed):
         return None
     base, idx = q.base, q.indices
+    if base in (X, Z) and idx[0] == 0:
+        return sp.S.One  # the bias unit x_0 = z_0 = 1 (PRML 5.8)
     if base == A_HID:
         d = fresh("i", q, *avoid)
-        return sp.Sum(W1[idx[0], d] * X[d], (d, 1, SIZES["i"]))
+        return sp.Sum(W1[idx[0], d] * X[d], (d, 0, SIZES["i"]))
     if base == Z:
         return h(A_HID[idx[0]])
     if base == A_OUT:
         d = fresh("j", q, *avoid)
-        return sp.Sum(W2[idx[0], d] * Z[d], (d, 1, SIZES["j"]))
+        return sp.Sum(W2[idx[0], d] * Z[d], (d, 0, SIZES["j"]))
     if base == Y:
         return A_OUT[idx[0]]
     return None

@@ -6,7 +6,7 @@ Configure in ``pyproject.toml`` / ``pytest.ini``::
     symhess_derivations = ["derivations/**/*.md"]   # the default
 
 A failing derivation reports ``file:line``, the first failing step (``step 4``), the
-residual and the counterexample; a derivation marked ``<!-- symhess: xfail … -->`` that
+residual, the counterexample and the suggested fix (``did you mean: …``); a derivation marked ``<!-- symhess: xfail … -->`` that
 fails is reported as xfailed, and one that passes fails the run (an unexpected pass).
 """
 from __future__ import annotations
@@ -104,6 +104,13 @@ class DerivationItem(pytest.Item):
 
 
 def _explain(d: Any) -> str:
+    """The failure report: the first failing step as ``symhess check`` shows it, with its
+    suggested fix (added here when the text renderer does not show it)."""
     from .render.report import derivation_text
 
-    return derivation_text(d, colour=False, only_failures=True)
+    text = derivation_text(d, colour=False, only_failures=True)
+    first = d.first_failure
+    sug = getattr(first, "suggestion", None) if first is not None else None
+    if sug is not None and "did you mean" not in text:
+        text += f"\n    did you mean: {sug.latex} ({sug.edit}) ✓ {sug.verdict}"
+    return text

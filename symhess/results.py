@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Verdict = Literal["proved", "verified", "approximation", "failed", "unsupported"]
+Verdict = Literal["proved", "verified", "approximation", "failed", "unsupported", "erratum"]
+"""``erratum``: the result is derived and proved (or verified) from the definitions, and the
+book's printed statement is refuted (see :class:`Erratum`)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,64 @@ class NumericCheck:
     note: str = ""
 
 
+def _pairs(values: dict[str, Any]) -> str:
+    """``{"D": 2, "a": 2.0}`` as ``D = 2, a = 2``.
+
+    >>> _pairs({"D": 2, "a": 2.0, "bias": 1})
+    'D = 2, a = 2, bias = 1'
+    """
+    return ", ".join(f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
+
+
+@dataclass(frozen=True)
+class BookCounterexample:
+    """Where the book's printed statement and the truth (the brute-force value) disagree.
+
+    ``parameters`` holds values other than sizes and indices the comparison used
+    (``{"a": 2.0}`` for a rescaling); ``indices`` may be empty.
+
+    >>> c = BookCounterexample({"D": 2, "M": 2, "K": 2}, {"j": 1, "j'": 2}, 0.25, -0.5)
+    >>> c.to_json()["indices"]
+    {'j': 1, "j'": 2}
+    """
+
+    sizes: dict[str, int]
+    indices: dict[str, int]
+    printed: float
+    true: float
+    parameters: dict[str, float] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """In words, with no Python reprs.
+
+        >>> BookCounterexample({"D": 2, "M": 2}, {"j": 1, "j'": 2}, 0.25, -0.5).text()
+        "D = 2, M = 2; j = 1, j' = 2: printed 0.25, true -0.5"
+        """
+        where = "; ".join(x for x in (_pairs(self.sizes), _pairs(self.indices), _pairs(self.parameters)) if x)
+        return f"{where}: printed {self.printed:.6g}, true {self.true:.6g}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sizes": dict(self.sizes), "indices": dict(self.indices), "printed": self.printed,
+                "true": self.true, "parameters": dict(self.parameters)}
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A misprint in the book: what it prints, what the derivation gives, and when they differ.
+
+    ``wrong_when`` is a LaTeX condition (``j \\neq j'``) or ``""`` when the printed statement
+    is wrong in general.
+
+    >>> Erratum("a^{1/2}", "a^{2}", "a \\neq 1", None).wrong_when
+    'a \\neq 1'
+    """
+
+    printed_latex: str
+    corrected_latex: str
+    wrong_when: str
+    counterexample: BookCounterexample | None
+
+
 @dataclass(frozen=True)
 class DerivationResult:
     """What deriving one catalogue equation produced."""
@@ -46,6 +106,7 @@ class DerivationResult:
     seconds: float
     notes: tuple[str, ...] = field(default=())
     assumptions: tuple[str, ...] = field(default=())
+    erratum: Erratum | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``symhess derive --format json`` for one equation."""
@@ -63,7 +124,42 @@ class DerivationResult:
             }
         data["notes"] = list(self.notes)
         data["assumptions"] = list(self.assumptions)
+        e = self.erratum
+        del data["erratum"]
+        data["printed_latex"] = e.printed_latex if e else None
+        data["corrected_latex"] = e.corrected_latex if e else None
+        data["wrong_when_latex"] = (e.wrong_when or None) if e else None
+        data["counterexample"] = e.counterexample.to_json() if e and e.counterexample else None
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DerivationResult":
+        """A result back from :meth:`to_json` (plain data, nothing evaluated).
+
+        >>> r = DerivationResult("x", "t", "a=b", "erratum", (Step("a", None, ""),), None, 0.0,
+        ...     erratum=Erratum("p", "c", "", BookCounterexample({"D": 1}, {}, 1.0, 2.0)))
+        >>> DerivationResult.from_json(r.to_json()) == r
+        True
+        """
+        num = data.get("numeric")
+        numeric = None
+        if isinstance(num, dict):
+            numeric = NumericCheck(tuple(dict(s) for s in num["sizes"]), int(num["points"]),
+                                   float(num["max_rel_error"]), str(num.get("note", "")))
+        steps = tuple(Step(str(s["latex"]), s.get("justification"), str(s.get("relation", "=")))
+                      for s in data["steps"])
+        erratum = None
+        if data.get("printed_latex") is not None:
+            c = data.get("counterexample")
+            cex = None if not isinstance(c, dict) else BookCounterexample(
+                {str(k): int(v) for k, v in c["sizes"].items()},
+                {str(k): int(v) for k, v in c["indices"].items()}, float(c["printed"]),
+                float(c["true"]), {str(k): float(v) for k, v in c.get("parameters", {}).items()})
+            erratum = Erratum(str(data["printed_latex"]), str(data["corrected_latex"]),
+                              str(data.get("wrong_when_latex") or ""), cex)
+        return cls(str(data["equation"]), str(data["title"]), str(data["statement_latex"]),
+                   data["verdict"], steps, numeric, float(data["seconds"]),
+                   tuple(data.get("notes", ())), tuple(data.get("assumptions", ())), erratum)
 
     def chain_latex(self) -> str:
         """The step chain as an ``aligned`` block body (a step with relation ``""`` starts a
@@ -86,4 +182,20 @@ class DerivationResult:
         return " \\\\\n".join(lines)
 
     def _repr_latex_(self) -> str:
-        return "$$\\begin{aligned}" + self.chain_latex() + "\\end{aligned}$$"
+        r"""Jupyter (LaTeX): the chain, then the verdict as a text line of the display.
+
+        >>> r = DerivationResult("x", "t", "a=b", "proved", (Step("a", None, ""), Step("b")), None, 0.0)
+        >>> r._repr_latex_()
+        '$$\\begin{aligned}a &= b \\\\ &\\text{(x) t: ✓ proved}\\end{aligned}$$'
+        """
+        from .render.text import mark
+
+        head = f"({self.equation}) {self.title}: {mark(self.verdict)}".replace("{", "(").replace("}", ")")
+        return ("$$\\begin{aligned}" + self.chain_latex() + " \\\\ &\\text{" + head + "}"
+                + "\\end{aligned}$$")
+
+    def _repr_html_(self) -> str:
+        """Jupyter: title, verdict, the chain in MathML, the erratum and the numeric check."""
+        from .render.html import derivation_html
+
+        return derivation_html(self)

@@ -9,11 +9,12 @@ import pytest
 
 from symhess.documents import find_blocks
 from symhess.mutate import (
-    OPERATORS, OUTCOMES, MutantRecord, MutationReport, Operator, latex, main, mutants,
-    mutate_chain, mutate_corpus,
+    OPERATORS, OUTCOMES, MutantRecord, MutationReport, Operator, format_report, latex, main,
+    mutants, mutate_chain, mutate_corpus,
 )
 from symhess.notation import ast
 from symhess.notation.parser import parse_chain
+from symhess.suggest import Suggestion
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "derivations"
@@ -151,8 +152,36 @@ def test_report_figures() -> None:
                             "invalid": 1}
     assert rep.scored == 100 and rep.caught_rate == pytest.approx(0.98)
     assert not rep.ok
-    assert rep.by_operator() == {"flip sign": rep.counts()}
+    assert rep.by_operator() == {"flip sign": {**rep.counts(), "restored": 0}}
     assert set(rep.to_json()["counts"]) == set(OUTCOMES)
+
+
+def test_suggestion_figures_and_the_restored_column() -> None:
+    fix = Suggestion("z_{j}", "changes z_{j'} to z_{j}", "proved")
+
+    def rec(restored: bool | None, seconds: float) -> MutantRecord:
+        return MutantRecord("f.md", 1, 2, 0, "prime/unprime index", "d", "caught", "x",
+                            suggestion=fix if restored else None, restored=restored,
+                            suggest_seconds=seconds, suggest_kind="index" if restored else "")
+
+    rep = MutationReport(tuple([rec(True, 0.1)] * 9 + [rec(False, 0.3)]), ("f.md:1",), ())
+    assert rep.restored_rate == pytest.approx(0.9) and rep.suggest_median == pytest.approx(0.1)
+    assert rep.ok and rep.by_operator()["prime/unprime index"]["restored"] == 9
+    text = format_report(rep)
+    assert "restore an equivalent of the original member: 9/10 caught = 90.0 %" in text
+    assert "none within the limit: 1" in text and "median 0.100 s" in text
+    data = rep.to_json()["suggestions"]
+    assert data["restored"] == 9 and data["by_kind"] == {"index": 9, "none": 1}
+    assert MutationReport((rec(False, 0.1),), ("f.md:1",), ()).ok is False
+
+
+def test_caught_mutants_of_a_small_chain_get_a_fix_that_restores_the_member() -> None:
+    recs = mutate_chain(parse_chain(r"z_j z_{j'} M_{kk'} = z_{j'} z_j M_{k'k}"), suggest=True)
+    caught = [r for r in recs if r.outcome == "caught"]
+    assert caught and all(r.restored is not None for r in caught)
+    assert all(r.restored for r in caught), [(r.description, r.suggestion) for r in caught]
+    assert {r.suggest_kind for r in caught} <= {"index", "sign", "remove", "restore", "residual"}
+    assert all(r.restored is None for r in recs if r.outcome != "caught")
 
 
 # ----------------------------------------------------------------------------- corpus & main
@@ -160,7 +189,7 @@ def test_a_wrong_chain_without_xfail_is_a_false_alarm_and_is_not_mutated(tmp_pat
     f = tmp_path / "notes.md"
     f.write_text("$$ z_j M_{kk'} = z_j M_{k'k} $$\n\n$$ z_j M_{kk'} = z_{j'} M_{kk'} $$\n"
                  "<!-- symhess: xfail on purpose -->\n$$ z_j = z_{j'} $$\n", encoding="utf-8")
-    rep = mutate_corpus([f])
+    rep = mutate_corpus([f], suggest=False)
     assert rep.chains == (f"{f}:1",)
     assert len(rep.false_alarms) == 1 and rep.false_alarms[0].startswith(f"{f}:3: step 1 failed")
     assert {r.block_line for r in rep.records} == {1}

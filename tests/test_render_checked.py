@@ -85,3 +85,13 @@ def test_real_checker_report(tmp_path: Path) -> None:
     pieces = checked.split_notes(notes.read_text(encoding="utf-8"), find_blocks(notes), rep)
     out = checked.document_md(pieces, str(notes), "en")
     assert r"\tag*{✓}" in out and r"\tag*{✗}" in out
+
+
+def test_step_notes_show_a_suggestion() -> None:
+    step = NS(index=2, line=5, verdict="failed", message="the right side is missing z_{j'}", justification=None,
+              residual_latex="z_{j'}", suggestion=NS(latex=r"z_j z_{j'} M_{kk'}", edit="adds z_{j'}", verdict="proved"))
+    der = NS(line=3, verdict="failed", steps=(step,), xfail=None, message="")
+    (md_note,) = checked.step_notes(der, "en", markdown=True)
+    assert "did you mean: $z_j z_{j'} M_{kk'}$" in md_note and md_note.endswith("✓")
+    (tex_note,) = checked.step_notes(der, "ja")
+    assert "修正案" in tex_note and tex_note.endswith(r"\cmark")

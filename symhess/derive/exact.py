@@ -9,6 +9,8 @@ combination, coincident indices included.
 >>> r = derive_block(BLOCKS["5.93"])
 >>> r.verdict
 'proved'
+>>> derive_block(BLOCKS["5.95"]).erratum.wrong_when
+"j \\\\neq j'"
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from ..instance import Instance, make_instance
 from ..network import (DELTA, MM, W1, W2, X, Z, A_HID, E_N, NetworkConfig, hp, hpp, i, ip, j,
                        jp, k, kp)
 from ..printing import prml_latex
-from ..results import DerivationResult, NumericCheck, Step, Verdict
+from ..results import BookCounterexample, DerivationResult, Erratum, NumericCheck, Step, Verdict
 
 
 @dataclass(frozen=True)
@@ -130,33 +132,62 @@ def _weight_values(v: sp.Indexed, inst: Instance) -> list[dict[sp.Symbol, int]]:
     return [dict(zip(v.indices, (a, c))) for base, a, c in inst.weights if base == v.base]
 
 
-def compare_with_brute_force(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,
-                             points: int = POINTS) -> tuple[float, int, Counterexample | None]:
-    """Max relative error of ``expr`` against the brute-force Hessian over every index combination.
-
-    Returns (max relative error, number of points, first counterexample or None).
-    """
-    worst, npts, first = 0.0, 0, None
+def _comparisons(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs, points: int):
+    """``(instance, index values, value of expr, brute-force value, scale)`` for every index
+    combination of the two weights, at every instance."""
     for cfg in configs:
         for p in range(points):
             inst = make_instance(cfg, seed=0, point=p)
             H = inst.hessian()
             scale = max(1.0, float(abs(H).max()))
-            npts += 1
             for a, b in itertools.product(_weight_values(v1, inst), _weight_values(v2, inst)):
                 if any(b.get(s, val) != val for s, val in a.items()):
                     continue  # the two weights share an index symbol and disagree on it
                 env = {**a, **b}
                 row = inst.position(v1.base, *(env[s] for s in v1.indices))
                 col = inst.position(v2.base, *(env[s] for s in v2.indices))
-                got = evaluate(expr, inst, env)
-                err = abs(got - H[row, col]) / scale
-                if err > 1e-9 and (first is None or (0 in first.indices.values()
-                                                     and 0 not in env.values())):
-                    first = Counterexample(inst.sizes, {str(s): int(val) for s, val in env.items()},
-                                           got, float(H[row, col]))
-                worst = max(worst, err)
-    return worst, npts, first
+                yield inst, env, evaluate(expr, inst, env), float(H[row, col]), scale
+
+
+def compare_with_brute_force(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,
+                             points: int = POINTS) -> tuple[float, int, Counterexample | None]:
+    """Max relative error of ``expr`` against the brute-force Hessian over every index combination.
+
+    Returns (max relative error, number of points, first counterexample or None).
+    """
+    worst, first = 0.0, None
+    for inst, env, got, true, scale in _comparisons(expr, v1, v2, configs, points):
+        err = abs(got - true) / scale
+        if err > 1e-9 and (first is None or (0 in first.indices.values() and 0 not in env.values())):
+            first = Counterexample(inst.sizes, {str(s): int(val) for s, val in env.items()}, got, true)
+        worst = max(worst, err)
+    return worst, len(configs) * points, first
+
+
+def wrong_when(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,
+               points: int = POINTS) -> str:
+    """The index pattern on which ``expr`` disagrees with the brute-force Hessian, as LaTeX:
+    ``"j \\neq j'"`` when it fails only for distinct ``j, j'`` (and holds whenever they
+    coincide), ``"j = j'"`` for the reverse, ``""`` when no such pattern explains it.
+
+    >>> wrong_when(BLOCKS["5.95"].statement, W1[j, i], W2[k, jp])
+    "j \\\\neq j'"
+    """
+    bad: list[dict] = []
+    good: list[dict] = []
+    for _inst, env, got, true, scale in _comparisons(expr, v1, v2, configs, points):
+        (bad if abs(got - true) / scale > 1e-9 else good).append(env)
+    if not bad:
+        return ""
+    symbols = sorted({s for env in bad for s in env}, key=str)
+    for a, b in itertools.combinations(symbols, 2):
+        if str(a).rstrip("'") != str(b).rstrip("'"):
+            continue  # only indices of one range (j and j') can coincide
+        if all(e[a] != e[b] for e in bad):
+            return f"{prml_latex(a)} \\neq {prml_latex(b)}"
+        if all(e[a] == e[b] for e in bad):
+            return f"{prml_latex(a)} = {prml_latex(b)}"
+    return ""
 
 
 @lru_cache(maxsize=None)
@@ -169,6 +200,7 @@ def derive_block(block: Block) -> DerivationResult:
                            "every index combination incl. coincident ones; h, E_n random smooth")
     notes = [block.note] if block.note else []
     verdict: Verdict
+    erratum: Erratum | None = None
     if err > 1e-9:
         verdict = "failed"
         notes.append("the derivation disagrees with the brute-force Hessian: a bug in symhess")
@@ -182,25 +214,31 @@ def derive_block(block: Block) -> DerivationResult:
             verdict = "verified"
             steps = steps + (Step(prml_latex(block.statement), "equal numerically (no symbolic proof)"),)
         else:
-            verdict = "failed"
+            # the derivation holds (checked against the brute-force Hessian above); the book's
+            # printed statement does not: a misprint, shown as such
+            verdict = "erratum"
+            lhs = second_derivative_latex(block.v1, block.v2)
+            corrected = prml_latex(tidy(res))
+            when = wrong_when(block.statement, block.v1, block.v2)
+            book_cex = None if cex is None else BookCounterexample(
+                dict(cex.sizes), dict(cex.indices), float(cex.statement), float(cex.brute_force))
+            erratum = Erratum(f"{lhs} = {prml_latex(block.statement)}", f"{lhs} = {corrected}", when,
+                              book_cex)
             resid = tidy(collapse(block.statement - res))
             notes.append(
                 "PRML's printed statement disagrees with the derivation; corrected form: "
-                + f"${second_derivative_latex(block.v1, block.v2)} = {prml_latex(tidy(res))}$"
-                + f"; printed minus derived = ${prml_latex(resid)}$")
+                + f"${lhs} = {corrected}$; printed minus derived = ${prml_latex(resid)}$")
             if cex is not None:
-                notes.append(
-                    f"counterexample: sizes {cex.sizes}, indices {cex.indices}: printed statement "
-                    f"gives {cex.statement:.6g}, brute-force Hessian {cex.brute_force:.6g}")
-            if steps[-1].latex != prml_latex(tidy(res)):
-                steps = steps + (Step(prml_latex(tidy(res)), "corrected form of " + block.number),)
+                notes.append(f"counterexample: {book_cex.text()}")
+            if steps[-1].latex != corrected:
+                steps = steps + (Step(corrected, "corrected form of " + block.number),)
             notes.append("the corrected form is the derived result: checked against the "
                          "brute-force Hessian above")
     return DerivationResult(
         equation=block.number, title=block.title, statement_latex=
         f"{second_derivative_latex(block.v1, block.v2)} = {prml_latex(block.statement)}",
         verdict=verdict, steps=steps, numeric=numeric, seconds=time.perf_counter() - t0,
-        notes=tuple(notes))
+        notes=tuple(notes), erratum=erratum)
 
 
 def _sizes(cfg: NetworkConfig) -> dict[str, int]:

@@ -59,7 +59,7 @@ class Index:
     """
 
     letter: str
-    primes: int
+    primes: int = 0
     pos: Pos = _pos()
 
     def __str__(self) -> str:
@@ -88,7 +88,11 @@ class Symbol:
     ``name`` is a Latin letter or a Greek letter without its backslash (``'delta'``).
     ``sub`` holds one :class:`Index` or :class:`Number` per subscript letter/digit.
     ``primes`` counts primes on the symbol itself (``h''`` has 2), not on its indices.
-    ``bold`` is ``\\mathbf``/``\\boldsymbol``/``\\bm``; ``blackboard`` is ``\\mathbb``.
+    ``bold`` is ``\\mathbf``/``\\boldsymbol``/``\\bm``; ``blackboard`` is ``\\mathbb``;
+    ``calligraphic`` is ``\\mathcal`` (``\\mathcal{W}_1``; ``\\mathcal{R}\\{…\\}`` is :class:`ROp`).
+    ``accent`` makes a new symbol: ``'hat'``, ``'tilde'`` (also ``\\widetilde``), ``'bar'``
+    (also ``\\overline``), ``'check'``, ``'dot'``, ``'ddot'`` or ``'star'`` (``^{\\star}``, ``^*``).
+    A subscript item may be an index expression (:class:`Add`) as in ``\\mathbf{H}_{L+1}``.
 
     >>> str(Symbol("h", (), None, 1, False))
     "h'"
@@ -103,19 +107,51 @@ class Symbol:
     bold: bool
     pos: Pos = _pos()
     blackboard: bool = False
+    accent: str | None = None
+    calligraphic: bool = False
 
     def __str__(self) -> str:
+        """The symbol as LaTeX the parser reads back to the same symbol.
+
+        >>> str(Symbol("E", (), None, 0, False, accent="tilde"))
+        '\\\\tilde{E}'
+        >>> str(Symbol("w", (), None, 0, False, accent="star"))
+        'w^{\\\\star}'
+        >>> str(Symbol("H", (Add(((1, Index("L")), (1, Number("1")))),), None, 0, True))
+        '\\\\mathbf{H}_{L+1}'
+        """
         base = self.name if len(self.name) == 1 else "\\" + self.name
         if self.bold:
             base = f"\\mathbf{{{base}}}"
         if self.blackboard:
             base = f"\\mathbb{{{base}}}"
+        if self.calligraphic:
+            base = f"\\mathcal{{{base}}}"
+        if self.accent is not None and self.accent != "star":
+            base = f"\\{self.accent}{{{base}}}"
         text = base + "'" * self.primes
+        if self.accent == "star" and (self.sub or self.layer is not None):
+            text = "{" + text + "^{\\star}}"
+        elif self.accent == "star":
+            text += "^{\\star}"
         if self.sub:
-            text += "_{" + "".join(str(s) for s in self.sub) + "}"
+            plain = all(isinstance(s, (Index, Number)) for s in self.sub)
+            text += "_{" + ("" if plain else ",").join(_sub_text(s) for s in self.sub) + "}"
         if self.layer is not None:
             text += f"^{{({self.layer})}}"
         return text
+
+
+def _sub_text(node: object) -> str:
+    """An index or an index expression (``L+1``, ``2n-1``) as written in a subscript."""
+    if isinstance(node, Add):
+        out = ""
+        for i, (sign, term) in enumerate(node.terms):
+            out += ("-" if sign < 0 else ("+" if i else "")) + _sub_text(term)
+        return out
+    if isinstance(node, Mul):
+        return "".join(_sub_text(f) for f in node.factors)
+    return str(node)
 
 
 @dataclass(frozen=True)
@@ -257,6 +293,66 @@ class Paren:
 
 
 @dataclass(frozen=True)
+class Div:
+    """``num / den`` written with a slash (left-associative: ``a / b / c`` is ``(a/b)/c``).
+
+    >>> Div(Number("1"), Number("2")).den
+    Number(text='2')
+    """
+
+    num: Node
+    den: Node
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
+class Func:
+    """A named function: ``\\ln y_k``, ``\\exp\\left(…\\right)``, ``\\operatorname{sech}(a)``.
+
+    ``name`` is the name without backslash (``'ln'``, ``'log'``, ``'exp'``, ``'sech'``);
+    ``arg`` is the bracketed argument (a :class:`Paren`) or the single factor that follows.
+
+    >>> Func("ln", Number("2")).name
+    'ln'
+    """
+
+    name: str
+    arg: Node
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
+class Abs:
+    """``|expr|`` (also ``\\lvert … \\rvert``, ``\\left| … \\right|``)."""
+
+    expr: Node
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
+class Order:
+    """A big-O remainder ``O(\\epsilon^2)`` (also ``\\mathcal{O}(…)``): ``expr`` is what is inside."""
+
+    expr: Node
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
+class SumOver:
+    """``\\sum_{w \\in \\mathcal{W}_1} body``: a sum whose index runs over a set.
+
+    >>> SumOver(Index("w"), Symbol("W", (Number("1"),), None, 0, False, calligraphic=True),
+    ...         Number("1")).index.letter
+    'w'
+    """
+
+    index: Index
+    domain: Node
+    body: Node
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
 class EqRef:
     """A whole chain member ``(5.83)``: claims equality with that PRML equation.
 
@@ -270,20 +366,44 @@ class EqRef:
 
 Node = Union[
     Index, Number, Symbol, Call, Add, Mul, Frac, Pow, Transpose, Derivative, Nabla, ROp,
-    Apply, Sum, Integral, Paren, EqRef,
+    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver,
 ]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A relation between two expressions used as a condition: ``j \\neq j'``, ``z_j \\neq 0``,
+    ``y = \\mathbb{E}[t|\\mathbf{x}]``.  ``relation`` is normalised like :attr:`Member.relation`.
+    ``because`` is true when it was given as a reason (``(\\because y = …)``, ``∵ …``): it may be
+    an assumption or a lemma that holds anyway; false for a bare case ``(j = j')``.
+
+    >>> Condition(Index("j"), "=", Index("j", 1)).rhs
+    Index(letter='j', primes=1)
+    """
+
+    lhs: Node
+    relation: str
+    rhs: Node
+    pos: Pos = _pos()
+    because: bool = False
 
 
 @dataclass(frozen=True)
 class Member:
     """One member of a chain: ``relation`` joins it to the previous member.
 
-    ``relation`` is the written relation (``''`` for the first member, ``'='``, ``'\\simeq'``
-    or ``'\\approx'``; Unicode ``≃``/``≈`` are stored as ``'\\simeq'``/``'\\approx'``).
+    ``relation`` is the written relation, normalised: ``''`` for the first member of a chain
+    that does not continue another; ``'='``, ``'\\simeq'``, ``'\\approx'``, ``'\\equiv'``,
+    ``':='`` (also ``\\coloneqq``, ``\\triangleq``, ``\\stackrel{\\text{def}}{=}``), ``'=:'``,
+    ``'\\to'`` (also ``\\rightarrow``, ``\\mapsto``, ``\\longrightarrow``, ``\\longmapsto``),
+    ``'\\propto'``, ``'\\ll'``, ``'\\gg'``, ``'\\Rightarrow'`` (also ``\\implies``), ``'\\neq'``,
+    ``'\\le'``, ``'\\ge'``, ``'<'``, ``'>'``; Unicode ``≃ ≈ ≡ → ⇒ ∝ ≪ ≫ ≠ ≤ ≥`` likewise.
     ``approximate`` is true for ``\\simeq``/``\\approx``.  ``justification`` is the cleaned
-    text of a ``\\quad (\\because …)`` / ``\\because …`` / ``∵ …`` / ``\\quad \\text{…}`` that
-    follows this member (``"(5.92)"``), or None.  ``pos`` is the relation's position (for the
-    first member, the position of its expression).
+    text of a ``\\quad (\\because …)`` / ``\\because …`` / ``∵ …`` / ``\\quad \\text{…}`` /
+    ``\\intertext{…}`` / ``\\quad (j \\neq j')`` next to this member (``"(5.92)"``), or None.
+    ``condition`` is that justification read as a relation between expressions, when it is
+    one (``(j = j')``, ``(\\because y = \\mathbb{E}[t|\\mathbf{x}])``), else None.  ``pos`` is
+    the relation's position (for a first member without relation, its expression's).
     """
 
     relation: str
@@ -291,18 +411,24 @@ class Member:
     justification: str | None
     pos: Pos = _pos()
     approximate: bool = False
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
 class Chain:
-    """A display block read as one chain ``A = B = C …``; step s relates member s-1 to member s.
+    """One statement of a display read as a chain ``A = B = C …``; step s relates member s-1 to s.
 
-    ``tag`` is the text of ``\\tag{…}`` if the block has one.
+    ``tag`` is the text of the first ``\\tag{…}`` in the statement, ``labels`` those of its
+    ``\\label{…}``.  ``continues`` is true when the display's text starts with a relation
+    (``= z_j z_{j'} M_{kk'}``): ``members[0]`` then carries that relation and continues the
+    previous display's chain, so every member is a step.
     """
 
     members: tuple[Member, ...]
     pos: Pos = _pos()
     tag: str | None = None
+    continues: bool = False
+    labels: tuple[str, ...] = ()
 
     @property
     def steps(self) -> int:
@@ -310,8 +436,31 @@ class Chain:
 
         >>> Chain((Member("", Number("1"), None), Member("=", Number("1"), None))).steps
         1
+        >>> Chain((Member("=", Number("1"), None),), continues=True).steps
+        1
         """
-        return len(self.members) - 1
+        return len(self.members) - (0 if self.continues else 1)
+
+
+@dataclass(frozen=True)
+class Display:
+    """One display block: its statements (equations side by side or on separate rows).
+
+    ``a = b, \\quad c = d`` has two statements; ``A &= B \\\\ &= C`` one.
+    """
+
+    statements: tuple[Chain, ...]
+    pos: Pos = _pos()
+
+    @property
+    def steps(self) -> int:
+        """Steps of all statements.
+
+        >>> one = Chain((Member("", Number("1"), None), Member("=", Number("1"), None)))
+        >>> Display((one, one)).steps
+        2
+        """
+        return sum(c.steps for c in self.statements)
 
 
 def children(node: Node) -> Iterator[Node]:
@@ -320,11 +469,15 @@ def children(node: Node) -> Iterator[Node]:
     >>> [str(c) for c in children(Mul((Number("2"), Number("3"))))]
     ['2', '3']
     """
-    for f in fields(node):
-        if f.name == "pos":
-            continue
-        value = getattr(node, f.name)
-        yield from _nodes_in(value)
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in fields(node) if f.name != "pos")
+        _CHILD_FIELDS[type(node)] = names
+    for name in names:
+        yield from _nodes_in(getattr(node, name))
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _nodes_in(value: object) -> Iterator[Node]:
@@ -353,11 +506,11 @@ def walk(node: Node) -> Iterator[Node]:
 
 _NODE_TYPES = (
     Index, Number, Symbol, Call, Add, Mul, Frac, Pow, Transpose, Derivative, Nabla, ROp,
-    Apply, Sum, Integral, Paren, EqRef,
+    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver,
 )
 
 __all__ = [
-    "Add", "Apply", "Call", "Chain", "Derivative", "EqRef", "Index", "Integral", "Member",
-    "Mul", "Nabla", "Node", "Number", "Paren", "Pos", "Pow", "ROp", "Sum", "Symbol",
-    "Transpose", "children", "walk",
+    "Abs", "Add", "Apply", "Call", "Chain", "Condition", "Derivative", "Display", "Div", "EqRef",
+    "Func", "Index", "Integral", "Member", "Mul", "Nabla", "Node", "Number", "Order", "Paren",
+    "Pos", "Pow", "ROp", "Sum", "SumOver", "Symbol", "Transpose", "children", "walk",
 ]

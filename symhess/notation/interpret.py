@@ -17,6 +17,7 @@ M[k, k']*z[j']*z[j]
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -66,14 +67,33 @@ class Meaning:
 
 @dataclass(frozen=True)
 class Context:
-    """Definitions in force for one step (from cited equations): name -> expression."""
+    """What is in force for one step (:mod:`symhess.context` builds it from the document).
+
+    ``definitions``: a defined name (``"E"``) → its expression; ``symbols``: a quantity the
+    document defines, keyed by how it is written without subscripts (``\\tilde{E}``,
+    ``\\hat{a}``) → (its index parameters, its meaning); ``one_pattern``: E with no data
+    index is one pattern's error E_n (PRML §5.4.6); ``output``: y_k = g(a_k) for non-linear
+    outputs (g in terms of the symbol ``a``), None for linear outputs; ``generic_weights``: the
+    step uses PRML's generic unit notation (w_{ji}, w_{lk} any two weights).
+    """
 
     definitions: tuple[tuple[str, sp.Expr], ...] = ()
+    symbols: tuple[tuple[str, tuple[sp.Symbol, ...], Meaning], ...] = ()
+    one_pattern: bool = False
+    output: sp.Expr | None = None
+    generic_weights: bool = False
 
     def lookup(self, name: str) -> sp.Expr | None:
         for key, val in self.definitions:
             if key == name:
                 return val
+        return None
+
+    def defined(self, key: str) -> tuple[tuple[sp.Symbol, ...], Meaning] | None:
+        """The parameters and meaning of a quantity the document defined, or None."""
+        for k, params, meaning in self.symbols:
+            if k == key:
+                return params, meaning
         return None
 
 
@@ -92,6 +112,9 @@ def interpret(node: ast.Node, ctx: Context = Context()) -> Meaning:
 
 
 _SIZE_NAMES = {"D": "i", "M": "j", "K": "k", "N": "n", "W": "r"}
+# Letters that name network or model quantities: written without their subscripts they are
+# a mistake to report, never a constant.
+_NETWORK_LETTERS = frozenset("a b h t w x y z v E H I M T delta nabla".split())
 
 
 class _Interpreter:
@@ -106,6 +129,8 @@ class _Interpreter:
         return sp.Symbol(f"r_{self.counter + 1}", integer=True)
 
     def idx(self, i: ast.Index | ast.Number, pos: ast.Pos) -> sp.Expr:
+        if not isinstance(i, (ast.Index, ast.Number)):  # parser: _{n+1}, _{L+1}
+            return self._index_expression(i, pos)
         if isinstance(i, ast.Number):
             return sp.Integer(int(i.text)) if i.text.isdigit() else _bad(f"subscript {i.text}", pos)
         if i.letter not in nw.SIZES:
@@ -114,7 +139,8 @@ class _Interpreter:
         return nw.index(i.letter, i.primes)
 
     def letters(self, s: ast.Symbol) -> str:
-        return "".join(i.letter if isinstance(i, ast.Index) else "0" for i in s.sub)
+        return "".join(i.letter if isinstance(i, ast.Index) else
+                       "0" if isinstance(i, ast.Number) else "+" for i in s.sub)
 
     # ---------------------------------------------------------------- dispatch
     def value(self, node: ast.Node) -> Meaning:
@@ -136,6 +162,11 @@ class _Interpreter:
         return Meaning(sp.Rational(node.text))
 
     def _Symbol(self, node: ast.Symbol) -> Meaning:
+        got = self._in_context(node)
+        if got is not None:
+            return got
+        if node.accent is not None or node.calligraphic:  # parser: \tilde{E}, w^*, \mathcal{W}
+            return self._decorated(node)
         name, sub, letters = node.name, node.sub, self.letters(node)
         pos = node.pos
         ix = [self.idx(i, pos) for i in sub]
@@ -190,7 +221,61 @@ class _Interpreter:
         if name == "y" and not sub and not node.bold:
             self.readings.append(r"y read as y(\mathbf{x}, \mathbf{w})")
             return Meaning(md.Yx(md.XV))
-        raise Unsupported(f"unknown quantity {node} (see NOTATION.md for the symbols symhess knows)", pos)
+        if name == "v" and node.bold and not sub:  # the R-operator's vector (5.96)
+            r = self.fresh_component()
+            return Meaning(md.VV[r], r, None)
+        if not sub and not node.bold and not node.blackboard and name not in _NETWORK_LETTERS:
+            self.readings.append(f"{node} read as a constant")
+            return Meaning(md.Parameter(str(node)))
+        raise Unsupported(f"unknown quantity {node} (see docs/NOTATION.md for the symbols symhess "
+                          "knows; define a new one in a display such as Q = …)", pos)
+
+    # ---------------------------------------------------------------- context (symhess.context)
+    def _in_context(self, node: ast.Symbol) -> Meaning | None:
+        """A symbol whose meaning the document's context gives, or the book's own names."""
+        key = symbol_key(node)
+        found = self.ctx.defined(key)
+        if found is not None:
+            params, meaning = found
+            if len(params) != len(node.sub):
+                raise Unsupported(f"{node} is defined with {len(params)} subscript(s), used "
+                                  f"with {len(node.sub)}", node.pos)
+            args = [self.subscript_value(i, node.pos) for i in node.sub]
+            ren = dict(zip(params, args))
+            self.readings.append(f"{key} as defined in the document")
+            return Meaning(meaning.expr.xreplace(ren) if ren else meaning.expr, meaning.row, meaning.col)
+        letters = "".join(i.letter if isinstance(i, ast.Index) else "?" for i in node.sub)
+        plain = not node.bold and not getattr(node, "accent", None) and not node.primes
+        if not plain:
+            return None
+        if self.ctx.generic_weights and node.name == "w" and len(node.sub) == 2:
+            # PRML's generic notation: w_{ji} and w_{lk} are any two weights of the network
+            comp = {"ji": "r", "lk": "s", "kj": "s"}.get(letters)
+            if comp is not None:
+                self.readings.append(f"{node} read as a generic weight w_{comp} (PRML's unit notation)")
+                return Meaning(md.WV[nw.index(comp)])
+        if node.name == "H" and len(node.sub) == 2 and letters == "kk":
+            self.readings.append(r"H_{kk'} read as M_{kk'} (PRML prints H_{kk'} in 5.95)")
+            return Meaning(nw.MM[tuple(self.idx(i, node.pos) for i in node.sub)])
+        if node.name == "delta" and len(node.sub) == 2 and letters[0] == letters[1] and letters[0] in "ijkn":
+            a, b = (self.idx(i, node.pos) for i in node.sub)
+            return Meaning(sp.KroneckerDelta(a, b))
+        if node.name == "z" and letters == "i":
+            self.readings.append(r"z_i read as x_i (PRML 5.79: z_i = x_i for an input unit)")
+            return Meaning(nw.X[self.idx(node.sub[0], node.pos)])
+        if node.name == "E" and not node.sub and self.ctx.one_pattern and self.ctx.lookup("E") is None:
+            self.readings.append(r"E read as one pattern's error E_n (no data index in the document, "
+                                 r"as in PRML \S 5.4.6)")
+            return Meaning(nw.E_N)
+        if node.name == "y" and letters == "k" and self.ctx.output is not None:
+            a = self.idx(node.sub[0], node.pos)
+            return Meaning(self.ctx.output.xreplace({sp.Symbol("a"): nw.A_OUT[a]}))
+        return None
+
+    def subscript_value(self, i: ast.Node, pos: ast.Pos) -> sp.Expr:
+        if isinstance(i, (ast.Index, ast.Number)):
+            return self.idx(i, pos)
+        return self.scalar(i, "a subscript")
 
     def _Index(self, node: ast.Index) -> Meaning:
         raise Unsupported(f"a bare index {node} is not a quantity", node.pos)
@@ -204,6 +289,9 @@ class _Interpreter:
             if f.primes == 0 and isinstance(arg, sp.Indexed) and arg.base == nw.A_HID:
                 return Meaning(nw.Z[arg.indices[0]])
             return Meaning(nw.ACTIVATION_CHAIN[f.primes](arg))
+        if f.name == "sigma" and not f.sub and not f.primes and len(node.args) == 1 and not node.given:
+            arg = self.scalar(node.args[0], "the argument of σ")
+            return Meaning(1 / (1 + sp.exp(-arg)))  # the logistic sigmoid (PRML 4.59, 5.19)
         if f.name == "y" and not f.primes and not node.given and _is_model_args(node.args):
             return Meaning(md.Yx(md.XV))
         args = [self.value(a).expr for a in node.args]
@@ -280,6 +368,10 @@ class _Interpreter:
             d = self.fresh_component()
             body = a.expr.xreplace({a.col: d}) * b.expr.xreplace({b.row: d})
             return Meaning(sp.Sum(body, (d, 1, md.SIZE_W)))
+        if sa in ("row vector", "matrix") and sb in ("column vector", "matrix"):  # contraction
+            d = self.fresh_component()
+            body = a.expr.xreplace({a.col: d}) * b.expr.xreplace({b.row: d})
+            return Meaning(sp.Sum(body, (d, 1, md.SIZE_W)), a.row, b.col)
         raise IllFormed(f"multiplies a {sa} by a {sb}", pos)
 
     def _Frac(self, node: ast.Frac) -> Meaning:
@@ -294,9 +386,10 @@ class _Interpreter:
         exp = self.scalar(node.exp, "an exponent")
         if base.shape != "scalar":
             raise Unsupported(f"a power of a {base.shape}", node.pos)
-        if not (exp.is_Integer and abs(int(exp)) <= 16):
-            raise Unsupported(f"the exponent {latex(node.exp)} (only small integer powers are supported)",
-                              node.pos)
+        small_rational = exp.is_Rational and abs(exp.p) <= 16 and exp.q <= 4  # a^{1/2}, c^{-1/2}
+        if not (exp.is_Integer and abs(int(exp)) <= 16) and not small_rational:
+            raise Unsupported(f"the exponent {latex(node.exp)} (only small integer and rational "
+                              f"powers such as 1/2 are supported)", node.pos)
         if base.expr.is_zero and exp < 0:
             raise IllFormed("division by zero", node.pos)
         return Meaning(base.expr ** exp)
@@ -324,7 +417,12 @@ class _Interpreter:
             return nw.SIZES[_SIZE_NAMES[node.name]]
         if isinstance(node, ast.Number) and node.text.isdigit():
             return sp.Integer(int(node.text))
-        raise Unsupported(f"summation bound {node} (expected a number or N, K, M, D)", node.pos)
+        if isinstance(node, ast.Add) and len(node.terms) <= 3:  # soundness: M - 1, N + 1, D + 1
+            parts = [sign * self._bound(t) for sign, t in node.terms]
+            if sum(1 for p in parts if not p.is_Integer) <= 1:
+                return sp.Add(*parts)
+        raise Unsupported(f"summation bound {node} (expected a number, N, K, M, D, or one of "
+                          f"them plus or minus a number, e.g. M - 1)", node.pos)
 
     def _Integral(self, node: ast.Integral) -> Meaning:
         if node.signs != len(node.measures):
@@ -341,6 +439,59 @@ class _Interpreter:
     def _EqRef(self, node: ast.EqRef) -> Meaning:
         raise Unsupported(f"({node.number}) is a reference, not an expression", node.pos)
 
+    # ---------------------------------------------------------------- parser-introduced nodes
+    # (owner: the parser engineer; Div, Func, Abs, Order, SumOver, decorated symbols, index
+    # expressions.  Meanings the package already has; the others say why not, never a guess.)
+    def _decorated(self, node: ast.Symbol) -> Meaning:
+        """``\\tilde{E}`` (= ``\\widetilde{E}``), ``\\hat{a}_j``, ``w^{\\star}``: new scalar symbols."""
+        if node.calligraphic:
+            raise Unsupported(f"{node} names a set or a calligraphic quantity, which has no "
+                              "meaning here", node.pos)
+        if node.primes:
+            raise Unsupported(f"a primed symbol {node} outside a function call", node.pos)
+        name = str(dataclasses.replace(node, sub=()))
+        if not node.sub:
+            return Meaning(sp.Symbol(name))
+        ix = tuple(self.idx(i, node.pos) for i in node.sub)
+        return Meaning(sp.IndexedBase(name)[ix])
+
+    def _index_expression(self, node: ast.Node, pos: ast.Pos) -> sp.Expr:
+        """``n+1``, ``2n-1`` in a subscript: integer arithmetic on indices."""
+        if isinstance(node, (ast.Index, ast.Number)):
+            return self.idx(node, pos)
+        if isinstance(node, ast.Add):
+            return sp.Add(*(sign * self._index_expression(t, pos) for sign, t in node.terms))
+        if isinstance(node, ast.Mul):
+            return sp.Mul(*(self._index_expression(f, pos) for f in node.factors))
+        raise Unsupported(f"a subscript holding {latex(node)}", pos)
+
+    def _Div(self, node: ast.Div) -> Meaning:
+        num = self.value(node.num)
+        den = self.scalar(node.den, "a denominator")
+        if den.is_zero:
+            raise IllFormed("division by zero", node.pos)
+        return Meaning(num.expr / den, num.row, num.col)
+
+    def _Func(self, node: ast.Func) -> Meaning:
+        fn = _FUNCTIONS.get(node.name)
+        if fn is None:
+            raise Unsupported(f"the function \\{node.name} has no meaning here (known: "
+                              f"{', '.join(sorted(_FUNCTIONS))})", node.pos)
+        if node.name == "log":
+            self.readings.append(r"\log read as the natural logarithm \ln")
+        return Meaning(fn(self.scalar(node.arg, f"the argument of \\{node.name}")))
+
+    def _Abs(self, node: ast.Abs) -> Meaning:
+        return Meaning(sp.Abs(self.scalar(node.expr, "what |…| encloses")))
+
+    def _Order(self, node: ast.Order) -> Meaning:
+        raise Unsupported(f"a remainder O({latex(node.expr)}) claims an order of error; it has "
+                          "no meaning as an expression here", node.pos)
+
+    def _SumOver(self, node: ast.SumOver) -> Meaning:
+        raise Unsupported(f"a sum over the set {latex(node.domain)}: sums over sets have no "
+                          "meaning here (write the index range, e.g. \\sum_{j=1}^{M})", node.pos)
+
     # ---------------------------------------------------------------- derivatives
     def _Derivative(self, node: ast.Derivative) -> Meaning:
         if node.of is None:
@@ -350,6 +501,11 @@ class _Interpreter:
     def _Apply(self, node: ast.Apply) -> Meaning:
         op = node.op
         if isinstance(op, ast.ROp):
+            w = node.operand.expr if isinstance(node.operand, ast.Paren) else node.operand
+            if isinstance(w, ast.Symbol) and w.name == "w" and w.bold and not w.sub:
+                self.readings.append(r"R\{\mathbf{w}\} = \mathbf{v}^T \nabla \mathbf{w} = \mathbf{v} (5.97)")
+                r = self.fresh_component()
+                return Meaning(md.VV[r], r, None)
             m = self.value(node.operand)
             if m.shape != "scalar" or _is_generic_model(m.expr):
                 raise Unsupported(r"R\{\cdot\} is supported on scalar quantities of the two-layer "
@@ -368,6 +524,13 @@ class _Interpreter:
                 for f in split[1]:
                     acc = self._times(acc, self.value(f), f.pos)
                 return acc
+            if isinstance(node.operand, ast.Transpose):  # soundness: PRML's ∇y_n^T = (∇y_n)^T
+                inner = self.value(node.operand.expr)
+                if inner.shape == "scalar":
+                    self.readings.append(rf"\nabla {latex(node.operand.expr)}^T read as "
+                                         rf"(\nabla {latex(node.operand.expr)})^T (PRML's notation)")
+                    g = self._gradient(inner, node.pos)
+                    return Meaning(g.expr, g.col, g.row)
             return self._gradient(self.value(node.operand), node.pos)
         if isinstance(op, ast.Derivative):
             rev = self._reverse_chain(op, node.operand)
@@ -504,5 +667,22 @@ def _infer_sum_letter(body: ast.Node) -> str | None:
     return None
 
 
+_FUNCTIONS = {  # parser-introduced Func names -> SymPy
+    "ln": sp.log, "log": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "sech": sp.sech,
+}
+
+
 def _bad(what: str, pos: ast.Pos) -> sp.Expr:
     raise Unsupported(f"cannot read {what}", pos)
+
+
+def symbol_key(node: ast.Symbol) -> str:
+    """How a symbol is written without its subscripts: the key of a document's definition.
+
+    >>> print(symbol_key(ast.Symbol("a", (ast.Index("j", 0),), None, 0, False, accent="hat")))
+    \hat{a}_{·}
+    """
+    from dataclasses import replace as _replace
+    head = str(_replace(node, sub=()))
+    return head + ("_{" + "·" * len(node.sub) + "}" if node.sub else "")

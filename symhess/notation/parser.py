@@ -1,4 +1,4 @@
-"""Reading a reader's LaTeX derivation chain into the tree of :mod:`symhess.notation.ast`.
+"""Reading a reader's LaTeX display into the tree of :mod:`symhess.notation.ast`.
 
 Two stages: a hand-written lexer (LaTeX commands, spacing, ``\\left``/``\\right``, rows,
 justifications, function calls) and an LALR grammar (``grammar.lark``, package data) whose
@@ -8,44 +8,63 @@ tree a transformer turns into typed nodes.  Nothing from the text is ever evalua
 ...                     r"&= z_j z_{j'} M_{kk'} \\quad (\\because (5.92))")
 >>> [m.relation for m in chain.members], chain.members[1].justification
 (['', '='], '(5.92)')
->>> parse_chain(r"\\frac{\\partial}{\\partial w} a b + c").members[0].expr.terms[0][1].operand
-Mul(factors=(Symbol(name='a', sub=(), layer=None, primes=0, bold=False, blackboard=False), \
-Symbol(name='b', sub=(), layer=None, primes=0, bold=False, blackboard=False)))
+>>> [str(f) for f in parse_chain(r"\\frac{\\partial}{\\partial w} a b + c").members[0].expr.terms[0][1].operand.factors]
+['a', 'b']
+>>> [len(c.members) for c in parse_display(r"a = b, \\quad c = e.").statements]
+[2, 2]
 
 Reading rules (see also ``shared/NOTATION.md``):
 
 * An operator (``\\frac{\\partial}{\\partial v}``, ``\\nabla``) and a ``\\sum`` take the whole
   rest of the product they begin, up to the next ``+``/``-`` at their level or the closing
   bracket.  ``\\mathcal{R}\\{X\\}`` / ``R\\{X\\}`` take their braces only.
-* One display block is one chain: ``A &= B \\\\ &= C``.  Every row after the first must
-  start with a relation (``=``, ``\\simeq``, ``\\approx``, ``≃``, ``≈``) or with ``+``/``-``
-  (continuing an expression); otherwise the block is refused (align-style lists of separate
-  equations are not chains).
+* A display holds one or more statements (:func:`parse_display`).  Equations side by side,
+  separated at the top level by ``,`` ``;`` ``\\quad`` ``\\qquad``, and rows (``\\\\``) that
+  state a relation of their own are separate statements; trailing ``.`` ``,`` are
+  punctuation.  A row or piece that starts with a relation continues the chain above; a row
+  that starts with ``+``/``-``/``\\cdot`` continues the expression; ``\\quad`` next to a lone
+  expression is spacing.  A display whose text starts with a relation continues the previous
+  display (:attr:`Chain.continues`).  A ``\\\\`` inside brackets (``\\left\\{ … \\right. \\\\
+  \\left. … \\right\\}``) continues one expression.
+* Relations are stored normalised (:attr:`Member.relation`): ``\\coloneqq``, ``\\triangleq``,
+  ``\\stackrel{\\text{def}}{=}`` are ``:=``; ``\\rightarrow``, ``\\mapsto`` … are ``\\to``;
+  ``\\implies`` is ``\\Rightarrow``; ``\\ne`` is ``\\neq``; ``\\leq`` is ``\\le``; and so on.
 * Justifications attach to the member they follow.  A justification starts at ``\\because``
-  or ``∵``, at ``(\\because …`` / ``(∵ …``, at ``\\text{…}`` (also ``\\textrm``, ``\\mbox``)
-  outside brackets, or after ``\\quad``/``\\qquad`` when what follows is one of those or an
-  equation number ``(5.92)``.  It runs to the matching ``)`` when parenthesised, else to the
-  end of the row (``\\\\``, ``&``, ``\\tag``, ``\\end``, the end of the block) or to the next
-  relation outside brackets — put a reason that itself contains ``=`` in parentheses.
-  The stored text drops ``\\because``/``∵``, the parentheses around ``(\\because …)`` and
-  ``\\text{}`` wrappers: ``\\quad (\\because (5.92))`` gives ``"(5.92)"``.  Any other text after
-  ``\\quad`` is read as mathematics (``\\quad`` is then only spacing), so prose there is a
-  parse error naming the unexpected character or command.
-* ``\\tag{…}`` is recorded on :attr:`Chain.tag`; ``\\label``, ``\\nonumber``, ``\\left``,
-  ``\\right``, ``\\big…``, spacing, ``&``, ``\\displaystyle`` and the markers of ``aligned``,
-  ``align``, ``equation``, ``split``, ``gather`` carry no meaning.
+  or ``∵``, at ``(\\because …`` / ``(∵ …``, at ``\\text{…}`` / ``\\intertext{…}`` outside
+  brackets, or after ``\\quad``/``\\qquad`` when what follows is one of those, an equation
+  number ``(5.92)`` or a parenthesised relation ``(j \\neq j')``.  It runs to the matching ``)``
+  when parenthesised, else to the end of the row (``\\\\``, ``&``, ``\\tag``, ``\\end``, the
+  end of the block) or to the next relation outside brackets — put a reason that itself
+  contains ``=`` in parentheses.  The stored text drops ``\\because``/``∵``, the parentheses
+  around ``(\\because …)`` and ``(j = j')`` and ``\\text{}`` wrappers.  When the reason is one
+  relation between expressions it is also read as :attr:`Member.condition`.  ``\\overset{note}{=}``
+  gives ``=`` with the note as the next member's justification.  Full-width ``（ ）：，`` read
+  like ASCII.
+* ``\\tag{…}`` is recorded on :attr:`Chain.tag`, ``\\label{…}`` on :attr:`Chain.labels`;
+  ``\\nonumber``, ``\\notag``, ``\\left``, ``\\right``, ``\\big…``, spacing, ``&``,
+  ``\\displaystyle`` and the environment markers carry no meaning.  ``\\underbrace{X}_{…}``
+  and ``\\overbrace{X}^{…}`` read as ``X``.
+* ``\\hat``, ``\\tilde`` (= ``\\widetilde``), ``\\bar`` (= ``\\overline``), ``^*`` (=
+  ``^{\\star}``) make new symbols (:attr:`Symbol.accent`); a subscript may hold index
+  arithmetic (``\\mathbf{H}_{L+1}``); ``/`` divides (left-associative); ``\\ln``, ``\\log``,
+  ``\\exp``, ``\\operatorname{…}`` are functions of the bracket or single factor that
+  follows; ``|…|`` is an absolute value outside a call's ``(t|\\mathbf{x})``; ``O(…)`` is a
+  remainder; ``\\sum_{k,k'}`` is two nested sums, ``\\sum_{w \\in S}`` a sum over a set.
+* An unknown command is refused with a hint to define it with ``\\newcommand`` or to read
+  ``docs/NOTATION.md``.
 * ``h``, ``\\sigma`` and ``\\mathbb{E}`` followed by ``(``/``[`` are function calls;
   ``y``, ``p``, ``E``, ``f``, ``g``, ``q`` are calls when the bracket follows without a space
   (``y(\\mathbf{x}, \\mathbf{w})``) or holds ``|`` (``E (t|\\mathbf{x})``); any other
   bracket after a symbol is a product (``y_n (\\nabla y_n)^T``).
-* The letter ``d`` is the differential of an integral (``d\\mathbf{x}``, ``\\mathrm{d}t``) or
-  of a total derivative; it may be an index, never a stand-alone symbol.
+* The letter ``d`` is the differential of an integral (``d\\mathbf{x}``, ``\\mathrm{d}t``; each
+  integral sign takes its own measure, innermost first) or of a total derivative
+  (``\\frac{d}{dx}``); anywhere else a plain ``d`` is a letter (``c y_k + d``).
 * ``z_j'`` is refused as ambiguous (write ``z_{j'}`` or ``z'_j``).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -57,11 +76,12 @@ from lark.visitors import Transformer_NonRecursive
 
 from ..errors import InputError, SourceLocation
 from .ast import (
-    children, Add, Apply, Call, Chain, Derivative, EqRef, Frac, Index, Integral, Member, Mul, Nabla,
-    Node, Number, Paren, Pos, Pow, ROp, Sum, Symbol, Transpose,
+    children, Abs, Add, Apply, Call, Chain, Condition, Derivative, Display, Div, EqRef, Frac,
+    Func, Index, Integral, Member, Mul, Nabla, Node, Number, Order, Paren, Pos, Pow, ROp, Sum,
+    SumOver, Symbol, Transpose,
 )
 
-__all__ = ["parse_chain"]
+__all__ = ["parse_chain", "parse_condition", "parse_display"]
 
 # ----------------------------------------------------------------------------- vocabulary
 
@@ -80,24 +100,53 @@ _SIMPLE: dict[str, tuple[str, str]] = {
     "frac": ("FRAC", "\\frac"), "tfrac": ("FRAC", "\\tfrac"), "dfrac": ("FRAC", "\\dfrac"),
     "partial": ("PARTIAL", "\\partial"), "nabla": ("NABLA", "\\nabla"),
     "sum": ("SUM", "\\sum"), "int": ("INT", "\\int"),
-    "cdot": ("MULOP", "\\cdot"), "times": ("MULOP", "\\times"),
+    "cdot": ("MULOP", "\\cdot"), "times": ("MULOP", "\\times"), "ast": ("MULOP", "*"),
     "top": ("TOP", "T"), "intercal": ("TOP", "T"),
-    "simeq": ("REL", "\\simeq"), "approx": ("REL", "\\approx"),
-    "mid": ("BAR", "|"), "lbrace": ("LCURLY", "\\{"), "rbrace": ("RCURLY", "\\}"),
+    "mid": ("BAR", "|"), "vert": ("BAR", "|"), "lvert": ("BAR", "|"), "rvert": ("BAR", "|"),
+    "lbrace": ("LCURLY", "\\{"), "rbrace": ("RCURLY", "\\}"), "in": ("IN", "\\in"),
 }
+# Relations, normalised (Member.relation).
+_RELATIONS: dict[str, str] = {
+    "simeq": "\\simeq", "approx": "\\approx", "equiv": "\\equiv",
+    "coloneqq": ":=", "triangleq": ":=", "eqqcolon": "=:", "doteq": ":=",
+    "to": "\\to", "rightarrow": "\\to", "mapsto": "\\to", "longrightarrow": "\\to",
+    "longmapsto": "\\to", "propto": "\\propto", "ll": "\\ll", "gg": "\\gg",
+    "Rightarrow": "\\Rightarrow", "implies": "\\Rightarrow", "Longrightarrow": "\\Rightarrow",
+    "neq": "\\neq", "ne": "\\neq", "le": "\\le", "leq": "\\le", "leqslant": "\\le",
+    "ge": "\\ge", "geq": "\\ge", "geqslant": "\\ge", "lt": "<", "gt": ">",
+}
+_UNICODE_RELATIONS = {
+    "=": "=", "≃": "\\simeq", "≈": "\\approx", "≡": "\\equiv", "→": "\\to", "↦": "\\to",
+    "⇒": "\\Rightarrow", "∝": "\\propto", "≪": "\\ll", "≫": "\\gg", "≠": "\\neq",
+    "≤": "\\le", "≥": "\\ge", "<": "<", ">": ">", "≔": ":=",
+}
+APPROXIMATE = frozenset({"\\simeq", "\\approx"})
+# Decorations that make a new symbol (Symbol.accent).
+_ACCENTS = {
+    "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
+    "overline": "bar", "check": "check", "dot": "dot", "ddot": "ddot", "breve": "breve",
+}
+# Named functions (Func): \ln y_k, \exp(…); \operatorname{name} and \mathrm{name} likewise.
+_FUNCTIONS = frozenset("ln log exp sin cos tan sinh cosh tanh sech det tr".split())
+# Full-width punctuation read like ASCII (one code point each, so columns stay right).
+_FULLWIDTH = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "；": ";", "．": ".",
+                            "＝": "=", "［": "[", "］": "]", "｛": "{", "｝": "}", "＋": "+",
+                            "－": "-", "　": " ", "｜": "|"})
 # Commands that mean nothing here (spacing, sizing, numbering).
 _IGNORED = frozenset(
-    "quad qquad enspace thinspace medspace thickspace negthinspace displaystyle textstyle limits "
-    "nolimits nonumber notag".split()
-) | {",", ";", ":", "!", " ", "\n", "\t"}
+    "quad qquad enspace thinspace medspace thickspace negthinspace negmedspace negthickspace "
+    "displaystyle textstyle limits nolimits nonumber notag rm".split()
+) | {",", ";", ":", "!", " ", "\n", "\t", ">"}
 _SIZERS = frozenset(
     "left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr".split()
 )
 _ENVIRONMENTS = frozenset(
     "aligned align align* equation equation* split gathered gather gather* multline "
-    "multline* alignat alignat* alignedat eqnarray eqnarray* displaymath".split()
+    "multline* alignat alignat* alignedat eqnarray eqnarray* displaymath flalign flalign*".split()
 )
-_TEXT_COMMANDS = frozenset({"text", "textrm", "mbox", "textit", "textsf", "textnormal"})
+_TEXT_COMMANDS = frozenset({"text", "textrm", "mbox", "textit", "textsf", "textnormal",
+                            "intertext", "shortintertext", "textbf"})
+_UNKNOWN_HINT = "define it with \\newcommand in the file, or see docs/NOTATION.md for what is read"
 _CALL_ALWAYS = frozenset({"h", "sigma"})
 _CALL_ADJACENT = frozenset({"y", "p", "E", "f", "g", "q"})
 _MAX_DEPTH = 60          # brackets
@@ -111,7 +160,7 @@ _CLOSERS = {"RBRACE": "}", "RPAREN": ")", "RBRACK": "]", "RCURLY": "\\}"}
 # Human names of terminals, for "expected …" messages (ordered by how helpful they are).
 _TERMINAL_NAMES = {
     "RBRACE": "'}'", "RPAREN": "')'", "RBRACK": "']'", "RCURLY": "'\\}'",
-    "REL": "a relation ('=', '\\simeq', '\\approx')", "LETTER": "a letter",
+    "REL": "a relation ('=', '\\simeq', '\\to', …)", "LETTER": "a letter",
     "NUMBER": "a number", "D": "'d'", "LPAREN": "'('", "ADDOP": "'+' or '-'",
     "FRAC": "'\\frac'", "NABLA": "'\\nabla'", "SUM": "'\\sum'", "INT": "'\\int'",
     "PARTIAL": "'\\partial'", "LBRACE": "'{'", "MULOP": "'\\cdot'", "LBRACK": "'['",
@@ -119,6 +168,9 @@ _TERMINAL_NAMES = {
     "SUP": "'^'", "PRIME": "a prime", "COMMA": "','", "BAR": "'|'", "TOP": "'T'",
     "ROP": "'\\mathcal{R}'", "JUST": "a justification", "CALLPAREN": "'('",
     "CALLBRACK": "'['", "$END": "the end of the block", "ROWSEP": "a new row",
+    "DIVOP": "'/'", "FUNC": "a function (\\ln, \\exp, …)", "LABS": "'|'", "RABS": "'|'",
+    "ORDER": "'O(…)'", "STAR": "'^*'", "ACCENT": "an accent (\\hat, \\tilde, …)",
+    "CAL": "'\\mathcal{…}'", "IN": "'\\in'", "INTEND": "the end of an integral",
 }
 
 
@@ -166,21 +218,37 @@ _CMD = re.compile(r"\\([A-Za-z]+\*?|.)", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _EQNUM = re.compile(r"\(\s*\d+(?:\.\d+)+[a-z]?\s*\)")
 _ROWSKIP = re.compile(r"\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in)\s*\]")
+_RM_GROUP = re.compile(r"\{\s*\\(?:rm|mathrm)\s*([dT])\s*\}")
+# A relation written in a justification's text: (j = j'), (z_j \neq 0), (y = \mathbb{E}[t|x]).
+_REL_TEXT = re.compile(r"(?<![\\A-Za-z])=|[<>≠≤≥]|\\(?:neq?|leq?|geq?|in|notin)(?![A-Za-z])")
+_STAR_SUP = re.compile(r"\{\s*(?:\*|\\star|\\ast)\s*\}|\*|\\star(?![A-Za-z])|\\ast(?![A-Za-z])")
 
 
 class _Lexer:
-    """Turns a block's text into tokens, removing what carries no meaning."""
+    """Turns a display's text into tokens, removing what carries no meaning.
+
+    Besides grammar tokens it emits markers that :func:`_statements` consumes: ``SEP`` (a
+    top-level ``,`` ``;`` ``.`` ``\\quad`` ``\\qquad``), ``ROWSEP`` (``\\\\``), ``TAG`` and
+    ``LABEL``.  ``conditions`` maps a JUST token's start offset to the offset and text of the
+    relation it states, if it states one.
+    """
 
     def __init__(self, src: _Source) -> None:
         self.src = src
-        self.text = src.text
+        self.text = src.text.translate(_FULLWIDTH)
         self.toks: list[_Tok] = []
         self.stack: list[tuple[str, int]] = []  # open brackets: (type, offset)
-        self.tag: str | None = None
+        self.hidden = 0  # open \hat{…} groups: not brackets, but not the top level either
+        self.accent_close: dict[int, int] = {}  # offset of an accent's '}' -> index of ACCENT
+        self.after_close: dict[int, int] = {}  # offset of \underbrace{…}'s '}' -> end of _{…}
+        self.conditions: dict[int, tuple[int, str, bool]] = {}
 
     # -- helpers
     def _err(self, message: str, offset: int) -> InputError:
         return self.src.error(message, offset)
+
+    def _top(self) -> bool:
+        return not self.stack and not self.hidden
 
     def _skip_ws(self, p: int) -> int:
         while p < len(self.text) and self.text[p] in " \t\r\n":
@@ -207,6 +275,18 @@ class _Lexer:
             r += 1
         o = self.src.pos(q)
         raise self._err(f"expected '}}' to close '{{' opened at {o.line}:{o.col}", len(self.text))
+
+    def _arg(self, p: int, what: str) -> tuple[str, int]:
+        """A macro argument: a ``{…}`` group, one command, or one character."""
+        q = self._skip_ws(p)
+        if q < len(self.text) and self.text[q] == "{":
+            return self._group(q, what)
+        m = _CMD.match(self.text, q)
+        if m:
+            return m.group(), m.end()
+        if q >= len(self.text):
+            raise self._err(f"expected an argument after {what}", q)
+        return self.text[q], q + 1
 
     def _font_arg(self, p: int, command: str) -> tuple[str, int]:
         """The single letter (or Greek command) that ``\\mathbf`` etc. apply to."""
@@ -267,6 +347,28 @@ class _Lexer:
                 return True
         return False
 
+    def _paren_condition(self, p: int) -> bool:
+        """Does a parenthesised relation ``(j = j')`` / ``(z_j \\neq 0)`` begin at ``p``?"""
+        t = self.text
+        if p >= len(t) or t[p] != "(":
+            return False
+        depth, q = 0, p
+        while q < len(t):
+            ch = t[q]
+            if ch == "\\":
+                if t.startswith("\\\\", q):
+                    return False
+                q += 2
+                continue
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return bool(_REL_TEXT.search(t[p + 1:q]))
+            q += 1
+        return False
+
     def _after_spacing(self, p: int) -> int:
         """Skip whitespace and spacing commands."""
         while True:
@@ -289,11 +391,11 @@ class _Lexer:
         while p < len(t):
             ch = t[p]
             if depth == 0 and p > start:
-                if ch in "&=≃≈" or t.startswith("\\\\", p):
+                if ch in "&=≃≈<>→≡" or t.startswith("\\\\", p):
                     break
                 m = _CMD.match(t, p)
-                if m and m.group(1) in ("tag", "tag*", "label", "end", "simeq", "approx",
-                                        "quad", "qquad"):
+                if m and (m.group(1) in ("tag", "tag*", "label", "end", "quad", "qquad")
+                          or m.group(1) in _RELATIONS):
                     break
                 if parenthesised:
                     break
@@ -330,36 +432,22 @@ class _Lexer:
         if not reason:
             raise self._err("empty justification: write the reason after \\because", start)
         self._emit("JUST", reason, start, end)
+        cond = _condition_span(raw)
+        if cond is not None:
+            because = bool(re.match(r"\s*(?:\(\s*)?(?:\\because(?![A-Za-z])|∵)", raw))
+            self.conditions[start] = (start + cond[0], cond[1], because)
         return end
 
     # -- rows
     def _row_break(self, p: int) -> int:
-        """Handle ``\\\\`` at ``p``; emit ROWSEP unless the next row continues the chain."""
+        """``\\\\`` at ``p``: inside brackets the expression goes on; else a new row."""
         end = p + 2
         m = _ROWSKIP.match(self.text, end)
         if m:
             end = m.end()
-        q = end
-        while True:
-            q = self._after_spacing(q)
-            if q < len(self.text) and self.text[q] == "&":
-                q += 1
-                continue
-            if q < len(self.text) and self.text[q] == "%":
-                nl = self.text.find("\n", q)
-                q = len(self.text) if nl < 0 else nl
-                continue
-            break
-        t = self.text
-        continues = (
-            q >= len(t)
-            or self._starts_reason(q)
-            or t[q] in "=+-−≃≈*"
-            or t.startswith("\\\\", q)
-            or bool(re.match(r"\\(simeq|approx|cdot|times|end\b|tag|label|nonumber|notag)", t[q:q + 9]))
-        )
-        if not continues:
-            self._emit("ROWSEP", "\\\\", p, end)
+        if not self._top():
+            return end  # \left\{ … \right. \\ \left. … \right\}: one expression
+        self._emit("ROWSEP", "\\\\", p, end)
         return end
 
     # -- main loop
@@ -402,7 +490,7 @@ class _Lexer:
         return self.toks
 
     def _superscript(self, p: int) -> int:
-        """``^`` — folding ``^\\prime`` and ``^{\\prime\\prime}`` into primes."""
+        """``^`` — folding ``^\\prime`` / ``^{\\prime\\prime}`` into primes, ``^*`` / ``^{\\star}`` into STAR."""
         t = self.text
         q = self._skip_ws(p + 1)
         if t.startswith("\\prime", q) and not t[q + 6:q + 7].isalpha():
@@ -413,21 +501,40 @@ class _Lexer:
             for _ in range(m.group(1).count("\\prime")):
                 self._emit("PRIME", "'", p, m.end())
             return m.end()
+        m = _STAR_SUP.match(t, q)
+        if m:
+            self._emit("STAR", "*", p, m.end())
+            return m.end()
         self._emit("SUP", "^", p, p + 1)
         return p + 1
 
     def _char(self, p: int, ch: str) -> int:
+        t = self.text
         simple = {
             "_": ("SUB", "_"), "'": ("PRIME", "'"), "′": ("PRIME", "'"), "+": ("ADDOP", "+"),
             "-": ("ADDOP", "-"), "−": ("ADDOP", "-"), "*": ("MULOP", "*"), "·": ("MULOP", "\\cdot"),
-            "×": ("MULOP", "\\times"), "=": ("REL", "="), "≃": ("REL", "\\simeq"),
-            "≈": ("REL", "\\approx"), ",": ("COMMA", ","), "|": ("BAR", "|"),
+            "×": ("MULOP", "\\times"), "|": ("BAR", "|"), "/": ("DIVOP", "/"),
             "∇": ("NABLA", "\\nabla"), "∂": ("PARTIAL", "\\partial"), "∑": ("SUM", "\\sum"),
-            "∫": ("INT", "\\int"),
+            "∫": ("INT", "\\int"), "∈": ("IN", "\\in"),
         }
+        if ch == ":" and t.startswith(":=", p):
+            self._emit("REL", ":=", p, p + 2)
+            return p + 2
+        if ch == "=" and t.startswith("=:", p) and not t.startswith("=:=", p):
+            self._emit("REL", "=:", p, p + 2)
+            return p + 2
+        if ch in _UNICODE_RELATIONS:
+            self._emit("REL", _UNICODE_RELATIONS[ch], p, p + 1)
+            return p + 1
         if ch in simple:
             type_, value = simple[ch]
             self._emit(type_, value, p, p + 1)
+            return p + 1
+        if ch in ",;." and self._top():  # punctuation between statements, or at the end
+            self._emit("SEP", ch, p, p + 1)
+            return p + 1
+        if ch == "," and not self.hidden:
+            self._emit("COMMA", ",", p, p + 1)
             return p + 1
         if ch == "″":
             self._emit("PRIME", "'", p, p + 1)
@@ -438,23 +545,90 @@ class _Lexer:
             return p + 1
         if ch == "∵":
             return self._reason_here(p)
-        if ch == "(" and not self.stack and self._starts_reason(p):
+        if ch == "(" and self._top() and self._starts_reason(p):
             return self._justification(p)
+        if ch == "{":
+            m = _RM_GROUP.match(t, p)
+            if m:  # {\rm d}, {\rm T}
+                self._emit("D" if m.group(1) == "d" else "TOP", m.group(1), p, m.end())
+                return m.end()
+        if ch == "}" and p in self.accent_close:
+            self._end_accent(p)
+            return p + 1
         brackets = {"{": ("LBRACE", True), "(": ("LPAREN", True), "[": ("LBRACK", True),
                     "}": ("RBRACE", False), ")": ("RPAREN", False), "]": ("RBRACK", False)}
         if ch in brackets:
             type_, opens = brackets[ch]
             (self._open if opens else self._close)(type_, ch, p, p + 1)
-            return p + 1
+            return self.after_close.get(p, p + 1)
         if ch == "$":
             raise self._err("unexpected '$' inside display math", p)
         raise self._err(f"unexpected character {ch!r}", p)
 
     def _reason_here(self, p: int) -> int:
-        if self.stack:
+        if not self._top():
             raise self._err("a justification (\\because, ∵, \\text) cannot stand inside brackets; "
                             "put it after the member it justifies", p)
         return self._justification(p)
+
+    # -- decorations
+    def _accent(self, p: int, end: int, name: str) -> int:
+        """``\\hat{a}``, ``\\tilde E``, ``\\hat{a_j}``: an ACCENT token before the symbol's tokens."""
+        q = self._skip_ws(end)
+        self._emit("ACCENT", _ACCENTS[name], p, end)
+        if q < len(self.text) and self.text[q] == "{":
+            if self.hidden + len(self.stack) >= _MAX_DEPTH:
+                raise self._err(f"brackets nested more than {_MAX_DEPTH} deep", q)
+            _, after = self._group(q, f"\\{name}")
+            self.accent_close[after - 1] = len(self.toks) - 1
+            self.hidden += 1
+            return q + 1
+        return q
+
+    def _end_accent(self, p: int) -> None:
+        """At the ``}`` of ``\\hat{…}``: what it decorates must be one symbol (with scripts)."""
+        i = self.accent_close.pop(p)
+        self.hidden -= 1
+        inner = self.toks[i + 1:]
+        ok = bool(inner) and inner[0].type in ("LETTER", "BOLD", "BB", "CAL", "D") \
+            and _skip_scripts(inner, 1) == len(inner)
+        if not ok:
+            acc = self.toks[i]
+            raise self._err(f"\\{self.text[acc.start + 1:acc.end]}{{…}} decorates one symbol "
+                            "here (\\hat{a}_j, \\tilde{E}, \\bar{x})", acc.start)
+        if inner[0].type == "D":
+            self.toks[i + 1] = _Tok("LETTER", "d", inner[0].start, inner[0].end)
+
+    def _brace_annotation(self, p: int, end: int, name: str) -> int:
+        """``\\underbrace{X}_{…}`` reads as ``{X}``: the note under the brace is dropped."""
+        q = self._skip_ws(end)
+        _, after = self._group(q, f"\\{name}")
+        r = self._skip_ws(after)
+        stop = after
+        if r < len(self.text) and self.text[r] in "_^":
+            _, stop = self._arg(r + 1, f"\\{name}{{…}}{self.text[r]}")
+        self.after_close[after - 1] = stop
+        return q  # the '{' is lexed next, as a grouping brace
+
+    def _stacked(self, p: int, end: int, name: str) -> int:
+        """``\\stackrel{\\text{def}}{=}`` is ``:=``; ``\\overset{(5.92)}{=}`` is ``=`` with that reason."""
+        above, q = self._arg(end, f"\\{name}")
+        below, q = self._arg(q, f"\\{name}{{…}}")
+        rel = below.strip()
+        rel = _UNICODE_RELATIONS.get(rel) or (
+            _RELATIONS.get(rel[1:]) if rel.startswith("\\") else None)
+        if rel is None:
+            raise self._err(f"\\{name}{{…}}{{{below}}}: only a relation with a note above it "
+                            "is understood", p)
+        note = _clean_reason(above)
+        if rel == "=" and re.fullmatch(r"(?:\\(?:mathrm|text|rm)\s*\{?\s*)?def\.?\s*\}?|\\triangle|△|:",
+                                       above.strip()):
+            self._emit("REL", ":=", p, q)
+            return q
+        self._emit("REL", rel, p, q)
+        if note:
+            self._emit("JUST", note, p, q)
+        return q
 
     def _command(self, p: int) -> int:
         t = self.text
@@ -463,8 +637,6 @@ class _Lexer:
             raise self._err("a lone '\\' at the end of the block", p)
         name, end = m.group(1), m.end()
         if name == "\\":
-            if self.stack:
-                raise self._err("line break '\\\\' inside brackets", p)
             return self._row_break(p)
         if name in ("{", "lbrace"):
             self._open("LCURLY", "\\{", p, end)
@@ -477,8 +649,11 @@ class _Lexer:
             return q + 1 if q < len(t) and t[q] == "." else end
         if name in ("quad", "qquad"):
             q = self._after_spacing(end)
-            if not self.stack and (self._starts_reason(q) or _EQNUM.match(t, q)):
+            if self._top() and (self._starts_reason(q) or _EQNUM.match(t, q)
+                                or self._paren_condition(q)):
                 return self._justification(q)
+            if self._top():
+                self._emit("SEP", "\\" + name, p, end)
             return end
         if name in _IGNORED:
             return end
@@ -489,15 +664,27 @@ class _Lexer:
         if name in GREEK:
             self._emit("LETTER", name, p, end)
             return end
+        if name in _RELATIONS:
+            self._emit("REL", _RELATIONS[name], p, end)
+            return end
         if name in _SIMPLE:
             type_, value = _SIMPLE[name]
             self._emit(type_, value, p, end)
+            return end
+        if name in _ACCENTS:
+            return self._accent(p, end, name)
+        if name in ("underbrace", "overbrace", "underbracket", "overbracket"):
+            return self._brace_annotation(p, end, name)
+        if name in ("stackrel", "overset"):
+            return self._stacked(p, end, name)
+        if name in _FUNCTIONS:
+            self._emit("FUNC", name, p, end)
             return end
         if name in ("iint", "iiint"):
             for _ in range(2 if name == "iint" else 3):
                 self._emit("INT", "\\int", p, end)
             return end
-        if name in ("mathbf", "boldsymbol", "bm", "mathbfit", "vec"):
+        if name in ("mathbf", "boldsymbol", "bm", "mathbfit", "vec", "bf"):
             letter, q = self._font_arg(end, name)
             self._emit("BOLD", letter, p, q)
             return q
@@ -505,69 +692,138 @@ class _Lexer:
             letter, q = self._font_arg(end, name)
             self._emit("BB", letter, p, q)
             return q
-        if name == "mathcal":
+        if name in ("mathcal", "mathscr"):
             letter, q = self._font_arg(end, name)
-            if letter != "R":
-                raise self._err(f"unknown command \\mathcal{{{letter}}}: only \\mathcal{{R}} "
-                                "(the R-operator) is understood", p)
-            self._emit("ROP", "R", p, q)
+            self._emit("CAL", letter, p, q)
             return q
-        if name in ("mathrm", "mathsf", "operatorname"):
+        if name in ("mathrm", "mathsf", "operatorname", "operatorname*", "mathit"):
             content, q = self._group(end, f"\\{name}")
-            if content.strip() == "d":
+            word = content.strip()
+            if word == "d":
                 self._emit("D", "d", p, q)
                 return q
-            if content.strip() == "T":
+            if word == "T":
                 self._emit("TOP", "T", p, q)
                 return q
-            raise self._err(f"unknown command \\{name}{{{content}}}: only \\mathrm{{d}} and "
-                            "\\mathrm{T} are understood", p)
-        if name in ("label", "hspace", "vspace", "hspace*"):
-            _, q = self._group(end, f"\\{name}")
+            if len(word) > 1 and word.isascii() and word.isalpha():
+                self._emit("FUNC", word, p, q)
+                return q
+            if name == "mathit" and len(word) == 1 and word.isascii() and word.isalpha():
+                self._emit("D" if word == "d" else "LETTER", word, p, q)
+                return q
+            raise self._err(f"unknown command \\{name}{{{content}}}: \\mathrm{{d}}, \\mathrm{{T}} "
+                            f"and function names (\\operatorname{{sech}}) are read — "
+                            f"{_UNKNOWN_HINT}", p)
+        if name in ("label", "hspace", "vspace", "hspace*", "vspace*"):
+            content, q = self._group(end, f"\\{name}")
+            if name == "label":
+                self._emit("LABEL", content.strip(), p, q)
             return q
         if name in ("tag", "tag*"):
             content, q = self._group(end, f"\\{name}")
-            self.tag = content.strip()
+            self._emit("TAG", content.strip(), p, q)
             return q
         if name in ("begin", "end"):
             content, q = self._group(end, f"\\{name}")
             env = content.strip()
             if env not in _ENVIRONMENTS:
                 raise self._err(f"environment '{env}' is not supported in a derivation "
-                                f"(known: aligned, align, equation, split, gather)", p)
-            if name == "begin" and env.startswith("alignat"):
+                                f"(known: aligned, align, equation, split, gather, multline, "
+                                f"eqnarray, alignat, flalign)", p)
+            if name == "begin" and env.startswith(("alignat", "alignedat")):
                 _, q = self._group(q, f"\\begin{{{env}}}")
             return q
         if name == "prime":
             self._emit("PRIME", "'", p, end)
             return end
-        if name in ("ldots", "cdots", "dots", "vdots"):
+        if name in ("ldots", "cdots", "dots", "vdots", "dotsb", "dotsc"):
             raise self._err(f"\\{name}: symhess cannot read an elided expression; write the sum "
                             "with \\sum", p)
         shown = "\\" + name
-        raise self._err(f"unknown command {shown}", p)
+        raise self._err(f"unknown command {shown} — {_UNKNOWN_HINT}", p)
 
 
 def _clean_reason(raw: str) -> str:
-    """``(\\because (5.92))`` -> ``(5.92)``; ``\\text{chain rule}`` -> ``chain rule``."""
+    """``(\\because (5.92))`` -> ``(5.92)``; ``\\text{chain rule}`` -> ``chain rule``; ``(j = j')`` -> ``j = j'``."""
     s = raw.strip()
     s = re.sub(r"^(\\q?quad\s*)+", "", s).strip()
     if s.startswith("(") and s.endswith(")"):
         inner = s[1:-1].strip()
-        if inner.startswith("\\because") or inner.startswith("∵"):
+        if inner.startswith("\\because") or inner.startswith("∵") or (
+                _REL_TEXT.search(inner) and not inner.startswith("\\text")):
             s = inner
     s = re.sub(r"^(\\because(?![A-Za-z])|∵)\s*", "", s)
-    s = re.sub(r"\\(?:text|textrm|mbox|textit|textsf|textnormal)\s*\{([^{}]*)\}", r"\1", s)
+    s = _unwrap_text(s)
     s = re.sub(r"\\[,;: !]|\\q?quad(?![A-Za-z])|~", " ", s)
     return re.sub(r"\s+", " ", s).strip()
 
 
+_TEXT_CMD = re.compile(r"\\(?:text|textrm|mbox|textit|textsf|textnormal|textbf|intertext|"
+                       r"shortintertext)\s*\{")
+
+
+def _unwrap_text(s: str) -> str:
+    """``\\text{by (5.56)}`` -> ``by (5.56)``, braces inside kept balanced; ``$`` dropped.
+
+    >>> _unwrap_text(r"\\intertext{since $a_k = w_{kj} z_j$,}")
+    'since a_k = w_{kj} z_j,'
+    """
+    out, p = [], 0
+    while True:
+        m = _TEXT_CMD.search(s, p)
+        if m is None:
+            out.append(s[p:])
+            break
+        out.append(s[p:m.start()])
+        depth, q = 1, m.end()
+        while q < len(s) and depth:
+            if s[q] == "\\":
+                q += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(s[q], 0)
+            q += 1
+        out.append(s[m.end():q - 1 if depth == 0 else q])
+        p = q
+    return "".join(out).replace("$", "")
+
+
+def _condition_span(raw: str) -> tuple[int, str] | None:
+    """Where in a justification's raw text a stated relation begins, and its text.
+
+    >>> _condition_span(r"(\\because y = \\mathbb{E}[t|\\mathbf{x}])")
+    (10, 'y = \\\\mathbb{E}[t|\\\\mathbf{x}]')
+    >>> _condition_span("(j \\\\neq j')"), _condition_span("(\\\\because (5.51))") is None
+    ((1, "j \\\\neq j'"), True)
+    """
+    start, end = 0, len(raw)
+    while start < end and raw[start] in " \t\r\n":
+        start += 1
+    if raw.startswith("(", start) and raw.rstrip().endswith(")"):
+        start, end = start + 1, len(raw.rstrip()) - 1
+    m = re.compile(r"\s*(?:\\because(?![A-Za-z])|∵)?\s*").match(raw, start)
+    start = m.end() if m else start
+    text = raw[start:end].rstrip()
+    if text.startswith("(") and text.endswith(")") and start > 0:  # ∵ (y = c)
+        start, text = start + 1, text[1:-1]
+    if not text or "\\text" in text or "\\intertext" in text or _EQNUM.fullmatch(text) \
+            or not _REL_TEXT.search(text):
+        return None
+    return start, text
+
+
 def _mark_calls(toks: list[_Tok]) -> None:
-    """Retype the bracket after a function symbol as CALLPAREN/CALLBRACK; ``R\\{`` as ROP."""
+    """Retype the bracket after a function symbol as CALLPAREN/CALLBRACK; ``R\\{`` as ROP; ``O(`` as ORDER."""
     n = len(toks)
     for i, tok in enumerate(toks):
-        if tok.type == "LETTER" and tok.value == "R" and i + 1 < n and toks[i + 1].type == "LCURLY":
+        if tok.type in ("LETTER", "CAL") and tok.value == "R" and i + 1 < n \
+                and toks[i + 1].type == "LCURLY" and not (i and toks[i - 1].type == "ACCENT"):
             toks[i] = _Tok("ROP", "R", tok.start, tok.end)
+            continue
+        if tok.type in ("LETTER", "CAL") and tok.value == "O" and i + 1 < n \
+                and toks[i + 1].type == "LPAREN" and not (i and toks[i - 1].type == "ACCENT"):
+            toks[i] = _Tok("ORDER", "O", tok.start, tok.end)
+            nxt = toks[i + 1]
+            toks[i + 1] = _Tok("CALLPAREN", nxt.value, nxt.start, nxt.end)
             continue
         if tok.type not in ("LETTER", "BB"):
             continue
@@ -586,6 +842,31 @@ def _mark_calls(toks: list[_Tok]) -> None:
                            toks[j].value, toks[j].start, toks[j].end)
 
 
+_OPEN_TYPES = frozenset({"LBRACE", "LPAREN", "LBRACK", "LCURLY", "CALLPAREN", "CALLBRACK"})
+_CLOSE_TYPES = frozenset({"RBRACE", "RPAREN", "RBRACK", "RCURLY"})
+
+
+def _mark_abs(toks: list[_Tok]) -> None:
+    """``|…|`` outside a call's ``(t|\\mathbf{x})`` becomes LABS … RABS (absolute value)."""
+    stack: list[str] = []
+    for i, tok in enumerate(toks):
+        if tok.type in _OPEN_TYPES:
+            stack.append(tok.type)
+        elif tok.type in _CLOSE_TYPES:
+            if stack:
+                stack.pop()
+        elif tok.type == "BAR":
+            if stack and stack[-1] == "ABS":
+                toks[i] = _Tok("RABS", "|", tok.start, tok.end)
+                stack.pop()
+            elif stack and stack[-1] in ("CALLPAREN", "CALLBRACK") \
+                    and toks[i - 1].type not in ("CALLPAREN", "CALLBRACK", "COMMA"):
+                continue  # p(t|x): what follows is given
+            else:
+                toks[i] = _Tok("LABS", "|", tok.start, tok.end)
+                stack.append("ABS")
+
+
 def _merge_integrals(toks: list[_Tok]) -> list[_Tok]:
     """``\\int \\int`` (and ``\\iint``) become one INT token whose value repeats ``\\int``."""
     out: list[_Tok] = []
@@ -597,10 +878,82 @@ def _merge_integrals(toks: list[_Tok]) -> list[_Tok]:
     return out
 
 
+def _measure_end(toks: list[_Tok], i: int) -> int | None:
+    """If ``toks[i]`` (a D) begins a measure ``d\\mathbf{x}``, the index past it."""
+    j = i + 1
+    if j < len(toks) and toks[j].type == "ACCENT":
+        j += 1
+    if j >= len(toks) or toks[j].type not in ("LETTER", "BOLD", "BB", "CAL"):
+        return None
+    return _skip_scripts(toks, j + 1)
+
+
+def _close_integrals(toks: list[_Tok]) -> list[_Tok]:
+    """Give each integral its measures and close it with INTEND after the last one.
+
+    The innermost integral still missing a measure at the measure's bracket depth takes it
+    (``\\int a \\int b\\,dt\\,dx``: dt inner, dx outer); a measure beyond an integral's signs
+    stays with the integral just closed (the interpreter reports the mismatch).  An integral
+    without any measure gets no INTEND, so the grammar reports the missing ``d``.
+    """
+    entries: list[list[int]] = []  # [depth, signs, measures, end index]
+    stack: list[list[int]] = []
+    closed: list[int] | None = None
+    depth, i = 0, 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.type == "INT":
+            entry = [depth, tok.value.count("\\int"), 0, -1]
+            entries.append(entry)
+            stack.append(entry)
+            closed = None
+            i += 1
+            continue
+        if tok.type == "D":
+            j = _measure_end(toks, i)
+            target = None
+            if j is not None and stack and stack[-1][0] == depth and stack[-1][2] < stack[-1][1]:
+                target = stack[-1]
+            elif j is not None and closed is not None and closed[3] == i:
+                target = closed
+            if target is not None and j is not None:
+                target[2] += 1
+                target[3] = j
+                if stack and target is stack[-1] and target[2] == target[1]:
+                    closed = stack.pop()
+                i = j
+                continue
+            if tok.end - tok.start == 1 and not (i and toks[i - 1].type == "LBRACE"):
+                # a plain 'd' that is no measure and no derivative's mark is a letter (c y_k + d)
+                toks[i] = _Tok("LETTER", "d", tok.start, tok.end)
+        if tok.type in _OPEN_TYPES or tok.type == "LABS":
+            depth += 1
+        elif tok.type in _CLOSE_TYPES or tok.type == "RABS":
+            while stack and stack[-1][0] == depth:
+                stack.pop()
+            depth -= 1
+        closed = None
+        i += 1
+    ends: dict[int, int] = {}
+    for entry in entries:
+        if entry[2]:
+            ends[entry[3]] = ends.get(entry[3], 0) + 1
+    if not ends:
+        return toks
+    out: list[_Tok] = []
+    for k, tok in enumerate(toks + [None]):  # type: ignore[list-item]
+        for _ in range(ends.get(k, 0)):
+            at = toks[k - 1].end
+            out.append(_Tok("INTEND", "", at, at))
+        if tok is not None:
+            out.append(tok)
+    return out
+
+
 def _skip_scripts(toks: list[_Tok], j: int) -> int:
     n = len(toks)
     while j < n:
-        if toks[j].type == "PRIME":
+        if toks[j].type in ("PRIME", "STAR"):
             j += 1
         elif toks[j].type in ("SUB", "SUP") and j + 1 < n:
             j += 1
@@ -634,6 +987,99 @@ def _has_top_bar(toks: list[_Tok], j: int) -> bool:
     return False
 
 
+# ----------------------------------------------------------------------------- statements
+
+
+@dataclass
+class _Stmt:
+    """The tokens of one statement of a display, with its tags and labels."""
+
+    toks: list[_Tok]
+    tags: list[str]
+    labels: list[str]
+    start: _Tok | None  # the separator that began it (None for the first)
+    has_rel: bool = False  # a relation at its top level
+
+
+def _has_top_relation(toks: list[_Tok]) -> bool:
+    depth = 0
+    for tok in toks:
+        if tok.type in _OPEN_TYPES:
+            depth += 1
+        elif tok.type in _CLOSE_TYPES:
+            depth -= 1
+        elif tok.type == "REL" and depth == 0:
+            return True
+    return False
+
+
+def _statements(toks: list[_Tok], src: _Source) -> list[_Stmt]:
+    """Split a display's tokens at SEP / ROWSEP into statements.
+
+    A piece joins the statement before it when it starts with a relation (the chain goes on),
+    holds only a justification, or, after a row break or ``\\quad``, starts with
+    ``+``/``-``/``\\cdot``/``/`` (the expression goes on); after ``\\quad`` also when one of the
+    two holds no relation (``\\quad`` was only spacing).  A piece with a relation of its own
+    starts a new statement; any other piece is an error.
+    """
+    pieces: list[tuple[list[_Tok], list[_Tok]]] = [([], [])]  # (separators before, tokens)
+    for tok in toks:
+        if tok.type in ("SEP", "ROWSEP"):
+            if pieces[-1][1] and any(t.type not in ("TAG", "LABEL") for t in pieces[-1][1]):
+                pieces.append(([tok], []))
+            else:
+                pieces[-1][0].append(tok)
+        else:
+            pieces[-1][1].append(tok)
+    out: list[_Stmt] = []
+    pending_tags: list[str] = []
+    pending_labels: list[str] = []
+    for seps, piece in pieces:
+        real = [t for t in piece if t.type not in ("TAG", "LABEL")]
+        tags = [t.value for t in piece if t.type == "TAG"]
+        labels = [t.value for t in piece if t.type == "LABEL"]
+        if not real:
+            if out:
+                out[-1].tags.extend(tags)
+                out[-1].labels.extend(labels)
+            else:
+                pending_tags.extend(tags)
+                pending_labels.extend(labels)
+            continue
+        if not out:
+            out.append(_Stmt(real, pending_tags + tags, pending_labels + labels, None,
+                             _has_top_relation(real)))
+            continue
+        prev = out[-1]
+        first = next((t for t in real if t.type != "JUST"), real[0])
+        punct = [t for t in seps if t.type == "SEP" and t.value in ",;."]
+        spacing = all(t.type == "SEP" and t.value in ("\\quad", "\\qquad") for t in seps)
+        has_rel = _has_top_relation(real)
+        join = (
+            first.type == "REL"
+            or all(t.type == "JUST" for t in real)
+            or (not punct and first.type in ("ADDOP", "MULOP", "DIVOP"))
+            or (spacing and (not has_rel or not prev.has_rel))
+        )
+        sep = (punct or seps)[-1]
+        if join:
+            prev.toks.extend(real)
+            prev.has_rel = prev.has_rel or has_rel
+            prev.tags.extend(tags)
+            prev.labels.extend(labels)
+        elif has_rel:
+            out.append(_Stmt(real, tags, labels, sep, True))
+        elif sep.type == "ROWSEP":
+            raise src.error("this row neither continues the row above (it does not start with a "
+                            "relation, '+', '-' or '\\cdot') nor states a relation of its own",
+                            first.start)
+        else:
+            raise src.error(f"expected a statement with a relation after '{sep.value}' "
+                            "(several equations in one display are separated by ',', ';' or "
+                            "\\quad)", first.start)
+    return out
+
+
 # ----------------------------------------------------------------------------- tree building
 
 
@@ -643,9 +1089,17 @@ class _Prod:
 
 
 @dataclass(frozen=True)
+class _Lower:
+    """A sum's lower script: indices (two for ``\\sum_{k,k'}``), a start, or a set."""
+
+    indices: tuple[Index, ...]
+    start: Node | None = None
+    domain: Node | None = None
+
+
+@dataclass(frozen=True)
 class _SumHead:
-    index: Index | None
-    lower: Node | None
+    lower: _Lower | None
     upper: Node | None
     pos: Pos
 
@@ -658,9 +1112,9 @@ class _Wrt:
 
 @dataclass(frozen=True)
 class _Script:
-    kind: str  # 'sub' | 'sup' | 'prime'
+    kind: str  # 'sub' | 'sup' | 'prime' | 'star'
     pos: Pos
-    sub: tuple[Index | Number, ...] = ()
+    sub: tuple[Node, ...] = ()
     single: bool = False
     sup: Any = None  # a Node, or the string 'T'
 
@@ -686,9 +1140,12 @@ def _pos_of(x: Any) -> Pos:
 class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
     """lark tree -> ast nodes (positions taken from the tokens)."""
 
-    def __init__(self, src: _Source) -> None:
+    def __init__(self, src: _Source, lead: Token | None = None,
+                 conditions: dict[int, tuple[int, str, bool]] | None = None) -> None:
         super().__init__()
         self.src = src
+        self.lead = lead
+        self.conditions = conditions or {}
 
     def _err(self, message: str, pos: Pos) -> InputError:
         return InputError(message, SourceLocation(self.src.path, pos.line, pos.col))
@@ -696,19 +1153,37 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
     # -- chain
     def start(self, c: list[Any]) -> list[Member]:
         members: list[Member] = []
-        first_expr, first_just = c[0]
-        members.append(Member("", first_expr, first_just, first_expr.pos, False))
-        for rel, (expr, just) in zip(c[1::2], c[2::2]):
-            members.append(Member(str(rel), expr, just, _tp(rel), str(rel) != "="))
+        first_expr, first_just, first_cond = c[0]
+        if self.lead is None:
+            members.append(Member("", first_expr, first_just, first_expr.pos, False, first_cond))
+        else:
+            rel = str(self.lead)
+            members.append(Member(rel, first_expr, first_just, _tp(self.lead), rel in APPROXIMATE,
+                                  first_cond))
+        for rel, (expr, just, cond) in zip(c[1::2], c[2::2]):
+            members.append(Member(str(rel), expr, just, _tp(rel), str(rel) in APPROXIMATE, cond))
         return members
 
-    def member(self, c: list[Any]) -> tuple[Node, str | None]:
-        expr = c[0]
-        reasons = [str(t) for t in c[1:]]
+    def member(self, c: list[Any]) -> tuple[Node, str | None, Condition | None]:
+        expr = next(x for x in c if not (isinstance(x, Token) and x.type == "JUST"))
+        justs = [t for t in c if isinstance(t, Token) and t.type == "JUST"]
+        reasons = [str(t) for t in justs]
         if isinstance(expr, Paren) and expr.kind == "(" and isinstance(expr.expr, Number) \
                 and re.fullmatch(r"\d+(?:\.\d+)+[a-z]?", expr.expr.text):
             expr = EqRef(expr.expr.text, expr.pos)
-        return expr, ("; ".join(reasons) if reasons else None)
+        condition = None
+        for t in justs:
+            span = self.conditions.get(t.start_pos)  # type: ignore[arg-type]
+            if span is not None and condition is None and "\\because" not in span[1] \
+                    and "∵" not in span[1]:  # one level: a reason inside a reason stays text
+                at = self.src.pos(span[0])
+                try:
+                    condition = replace(parse_condition(span[1], path=self.src.path,
+                                                        line=at.line, col=at.col),
+                                        because=span[2])
+                except InputError:
+                    condition = None  # prose that merely contains '=': kept as text only
+        return expr, ("; ".join(reasons) if reasons else None), condition
 
     # -- expressions
     def sum_expr(self, c: list[Any]) -> Node:
@@ -731,10 +1206,37 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
             return _Prod((c[0],))
         head, rest = c[0], c[1]
         if isinstance(head, _SumHead):
-            return _Prod((Sum(head.index, head.lower, head.upper, _node(rest), head.pos),))
+            return _Prod((self._sum(head, _node(rest)),))
         if isinstance(head, Nabla) or (isinstance(head, Derivative) and head.of is None):
             return _Prod((Apply(head, _node(rest), head.pos),))
         return _Prod((head,) + rest.items)
+
+    def div_product(self, c: list[Any]) -> _Prod:
+        """``a / b c`` is ``(a/b) c``; ``a / b / c`` is ``(a/b)/c``."""
+        head, rest = c[0], c[2]
+        spine, den = [], rest.items[0]
+        while isinstance(den, Div):  # rest began with b / c: rebuild as (head / b) / c
+            spine.append(den)
+            den = den.num
+            if len(spine) > _MAX_TREE_DEPTH:
+                raise self._err(f"expression nested more than {_MAX_TREE_DEPTH} levels deep",
+                                head.pos)
+        node = Div(head, den, head.pos)
+        for outer in reversed(spine):
+            node = Div(node, outer.den, head.pos)
+        return _Prod((node,) + rest.items[1:])
+
+    def _sum(self, head: _SumHead, body: Node) -> Node:
+        low = head.lower
+        if low is None:
+            return Sum(None, None, head.upper, body, head.pos)
+        if low.domain is not None:
+            if head.upper is not None:
+                raise self._err("a sum over a set has no upper limit", _pos_of(head.upper))
+            return SumOver(low.indices[0], low.domain, body, head.pos)
+        for index in reversed(low.indices[1:]):
+            body = Sum(index, None, head.upper, body, index.pos)
+        return Sum(low.indices[0], low.start, head.upper, body, head.pos)
 
     def nabla(self, c: list[Any]) -> Nabla:
         return Nabla(_tp(c[0]))
@@ -792,32 +1294,39 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
         return _Wrt(mark, (var,))
 
     def sum_head(self, c: list[Any]) -> _SumHead:
-        index, lower, upper = c[1]
-        return _SumHead(index, lower, upper, _tp(c[0]))
+        lower, upper = c[1]
+        return _SumHead(lower, upper, _tp(c[0]))
 
-    def sum_scripts(self, c: list[Any]) -> tuple[Any, Any, Any]:
-        index = lower = upper = None
+    def sum_scripts(self, c: list[Any]) -> tuple[Any, Any]:
+        lower = upper = None
         i = 0
         while i < len(c):
             tok = c[i]
             if tok.type == "SUB":
-                index, lower = c[i + 1]
+                lower = c[i + 1]
             else:
                 if c[i + 1] == "T":
                     raise self._err("'^T' on \\sum is not understood", _tp(tok))
                 upper = c[i + 1]
             i += 2
-        return index, lower, upper
+        return lower, upper
 
     sum_scripts_swapped = sum_scripts
 
-    def sum_lower(self, c: list[Any]) -> tuple[Index, Node | None]:
+    def sum_lower(self, c: list[Any]) -> _Lower:
         index = next(x for x in c if isinstance(x, Index))
         rel = next((x for x in c if isinstance(x, Token) and x.type == "REL"), None)
         if rel is not None and str(rel) != "=":
             raise self._err(f"expected '=' in the lower limit of a sum, found '{rel}'", _tp(rel))
         lower = _node(c[-2]) if rel is not None else None
-        return index, lower
+        return _Lower((index,), lower)
+
+    def sum_lower_multi(self, c: list[Any]) -> _Lower:
+        return _Lower(tuple(x for x in c if isinstance(x, Index)))
+
+    def sum_lower_set(self, c: list[Any]) -> _Lower:
+        index = next(x for x in c if isinstance(x, Index))
+        return _Lower((index,), domain=_node(c[-2]))
 
     def index_tok(self, c: list[Any]) -> Index:
         letter = c[0]
@@ -835,10 +1344,24 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
         return self._apply_scripts(head, scripts)
 
     def symbol(self, c: list[Any]) -> Node:
+        accent = None
+        pos = _tp(c[0])
+        if isinstance(c[0], Token) and c[0].type == "ACCENT":
+            accent, c = str(c[0]), c[1:]
         tok = c[0]
         name = str(tok)
-        sym = Symbol(name, (), None, 0, tok.type == "BOLD", _tp(tok), tok.type == "BB")
+        sym = Symbol(name, (), None, 0, tok.type == "BOLD", pos, tok.type == "BB", accent,
+                     tok.type == "CAL")
         return self._apply_scripts(sym, c[1:])
+
+    def func(self, c: list[Any]) -> Func:
+        return Func(str(c[0]), _node(c[1]), _tp(c[0]))
+
+    def order(self, c: list[Any]) -> Order:
+        return Order(_node(c[2]), _tp(c[0]))
+
+    def abs(self, c: list[Any]) -> Node:
+        return self._apply_scripts(Abs(_node(c[1]), _tp(c[0])), c[3:])
 
     def base(self, c: list[Any]) -> Token:
         return c[0]  # type: ignore[no-any-return]
@@ -852,8 +1375,14 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
                                     "to symbols (w_{kj}, a_k)", s.pos)
                 if node.sub:
                     raise self._err(f"second subscript on {node.name}", s.pos)
-                node = Symbol(node.name, s.sub, node.layer, node.primes, node.bold, node.pos,
-                              node.blackboard)
+                node = replace(node, sub=s.sub)
+            elif s.kind == "star":
+                if not isinstance(node, Symbol):
+                    raise self._err("'^*' here is not understood: a star marks a symbol (w^*)",
+                                    s.pos)
+                if node.accent is not None:
+                    raise self._err(f"a second decoration on {node}", s.pos)
+                node = replace(node, accent="star")
             elif s.kind == "prime":
                 if not isinstance(node, Symbol):
                     raise self._err("a prime here is not understood: primes belong to symbols "
@@ -863,8 +1392,7 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
                         f"ambiguous prime after _{''.join(map(str, prev.sub))}: write "
                         f"{node.name}_{{{''.join(map(str, prev.sub))}'}} for a primed index or "
                         f"{node.name}'_{''.join(map(str, prev.sub))} for a primed symbol", s.pos)
-                node = Symbol(node.name, node.sub, node.layer, node.primes + 1, node.bold,
-                              node.pos, node.blackboard)
+                node = replace(node, primes=node.primes + 1)
             else:
                 arg = s.sup
                 if arg == "T" or (isinstance(arg, Symbol) and arg.name == "T" and not arg.sub
@@ -873,8 +1401,7 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
                 elif isinstance(node, Symbol) and node.layer is None \
                         and isinstance(arg, Paren) and arg.kind == "(" \
                         and isinstance(arg.expr, Number) and arg.expr.text.isdigit():
-                    node = Symbol(node.name, node.sub, int(arg.expr.text), node.primes,
-                                  node.bold, node.pos, node.blackboard)
+                    node = replace(node, layer=int(arg.expr.text))
                 else:
                     node = Pow(node, arg, node.pos)
             prev = s
@@ -890,13 +1417,14 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
     def prime_script(self, c: list[Any]) -> _Script:
         return _Script("prime", _tp(c[0]))
 
-    def sub_arg(self, c: list[Any]) -> tuple[tuple[Index | Number, ...], bool]:
+    def star_script(self, c: list[Any]) -> _Script:
+        return _Script("star", _tp(c[0]))
+
+    def sub_arg(self, c: list[Any]) -> tuple[tuple[Node, ...], bool]:
         single = not (isinstance(c[0], Token) and c[0].type == "LBRACE")
-        items: list[Index | Number] = []
+        items: list[Node] = []
         for x in c:
-            if isinstance(x, Index):
-                items.append(x)
-            elif isinstance(x, list):
+            if isinstance(x, list):
                 items.extend(x)
             elif isinstance(x, Token) and x.type == "NUMBER":
                 items.extend(self._digits(x))
@@ -906,13 +1434,27 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
             raise self._err("empty subscript", _tp(c[0]))
         return tuple(items), single
 
-    def sub_item(self, c: list[Any]) -> list[Index | Number]:
-        x = c[0]
-        if isinstance(x, Index):
-            return [x]
-        if x.type == "NUMBER":
-            return self._digits(x)
-        return []  # a comma separates indices
+    def sub_part(self, c: list[Any]) -> list[Node]:
+        """``kk'`` -> two indices; ``L+1``, ``n-1``, ``2n`` -> one index expression."""
+        if not any(isinstance(x, Token) and x.type == "ADDOP" for x in c):
+            return [j for x in c for i in x
+                    for j in (self._digits(i) if isinstance(i, Token) else [i])]
+        terms: list[tuple[int, Node]] = []
+        sign, run = 1, []  # type: ignore[var-annotated]
+        for x in c + [None]:
+            if x is None or (isinstance(x, Token) and x.type == "ADDOP"):
+                if run:
+                    term = run[0] if len(run) == 1 else Mul(tuple(run), run[0].pos)
+                    terms.append((sign, term))
+                    run = []
+                if x is not None:
+                    sign = -1 if str(x) == "-" else 1
+            else:
+                run.extend(Number(str(i), _tp(i)) if isinstance(i, Token) else i for i in x)
+        return [Add(tuple(terms), terms[0][1].pos)]
+
+    def sub_item(self, c: list[Any]) -> list[Any]:
+        return [c[0]]  # an Index, or a NUMBER token (split into digits unless in arithmetic)
 
     def _digits(self, tok: Token) -> list[Index | Number]:
         text = str(tok)
@@ -967,7 +1509,7 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     def integral(self, c: list[Any]) -> Integral:
         sign = c[0]
-        measures = tuple(x[0] for x in c[2:])
+        measures = tuple(x[0] for x in c[2:] if isinstance(x, tuple))
         return Integral(_node(c[1]), measures, _tp(sign), str(sign).count("\\int"))
 
     def measure(self, c: list[Any]) -> tuple[Node]:
@@ -1046,11 +1588,76 @@ def _end_pos(src: _Source) -> tuple[int, int]:
     return p.line, p.col
 
 
-def parse_chain(text: str, *, path: str = "<string>", line: int = 1, col: int = 1) -> Chain:
-    """Parse one display block into a :class:`Chain`.
+def parse_display(text: str, *, path: str = "<string>", line: int = 1,
+                  col: int = 1) -> Display:
+    """Parse one display block into its statements (each a :class:`Chain`).
 
     ``line``/``col`` say where ``text`` starts in the file ``path`` (1-based), so every node's
-    ``pos`` and every error's location point into the original file.
+    ``pos`` and every error's location point into the original file.  Equations side by side
+    (``a = b, \\quad c = d``) and rows that state a relation of their own are separate
+    statements; a row that starts with a relation continues the chain above.
+
+    >>> d = parse_display(r"x_i \\rightarrow a x_i + b, \\quad w_{ji} \\rightarrow \\frac{1}{a} w_{ji}.")
+    >>> [[m.relation for m in c.members] for c in d.statements]
+    [['', '\\\\to'], ['', '\\\\to']]
+    >>> c = parse_display(r"= z_j z_{j'} M_{kk'} \\tag{5.93}").statements[0]
+    >>> c.continues, c.members[0].relation, c.tag, c.steps
+    (True, '=', '5.93', 1)
+    """
+    src = _Source(text, path, line, col)
+    lexer = _Lexer(src)
+    toks = lexer.run()
+    stmts = _statements(toks, src)
+    if not stmts:
+        raise InputError("empty math block: expected an expression",
+                         SourceLocation(path, line, col))
+    chains = []
+    for k, stmt in enumerate(stmts):
+        chains.append(_parse_statement(stmt, src, lexer, k == 0))
+    return Display(tuple(chains), chains[0].pos)
+
+
+def _parse_statement(stmt: _Stmt, src: _Source, lexer: _Lexer, first: bool) -> Chain:
+    toks = stmt.toks
+    lead = None
+    if first and toks[0].type == "REL":
+        lead, toks = toks[0], toks[1:]
+        if not toks:
+            raise src.error(f"expected an expression after '{lead.value}'", lead.end)
+    toks = list(toks)
+    _mark_calls(toks)
+    _mark_abs(toks)
+    toks = _close_integrals(_merge_integrals(toks))
+    lark_toks = []
+    for t in toks:
+        p = src.pos(t.start)
+        lark_toks.append(Token(t.type, t.value, t.start, p.line, p.col))
+    lead_tok = None
+    if lead is not None:
+        p = src.pos(lead.start)
+        lead_tok = Token("REL", lead.value, lead.start, p.line, p.col)
+    try:
+        tree = _lark().parse(lark_toks)
+    except UnexpectedToken as exc:
+        raise _syntax_error(exc, src) from None
+    except UnexpectedInput as exc:  # pragma: no cover - other lark errors
+        raise InputError(f"cannot read this block: {exc}",
+                         SourceLocation(src.path, src.line, src.col)) from None
+    try:
+        members = _Build(src, lead_tok, lexer.conditions).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, InputError):
+            raise exc.orig_exc from None
+        raise
+    _check_depth(members, src)
+    return Chain(tuple(members), members[0].pos, stmt.tags[0] if stmt.tags else None,
+                 lead is not None, tuple(stmt.labels))
+
+
+def parse_chain(text: str, *, path: str = "<string>", line: int = 1, col: int = 1) -> Chain:
+    """Parse a display block that holds one statement into its :class:`Chain`.
+
+    A display with several statements is refused (read it with :func:`parse_display`).
 
     >>> c = parse_chain(r"H \\simeq \\sum \\mathbf{b}_n \\mathbf{b}_n^T \\tag{4}", line=46, col=3)
     >>> c.tag, c.members[1].relation, c.members[1].approximate, str(c.members[1].pos)
@@ -1060,35 +1667,48 @@ def parse_chain(text: str, *, path: str = "<string>", line: int = 1, col: int = 
     ...
     symhess.errors.InputError: x.md:3:17: expected '}' to close '{' opened at 3:15, found the end of the block
     """
-    src = _Source(text, path, line, col)
-    lexer = _Lexer(src)
-    toks = lexer.run()
-    if not toks:
-        raise InputError("empty math block: expected an expression",
-                         SourceLocation(path, line, col))
-    _mark_calls(toks)
-    toks = _merge_integrals(toks)
-    lark_toks = []
-    for t in toks:
-        p = src.pos(t.start)
-        lark_toks.append(Token(t.type, t.value, t.start, p.line, p.col))
-    try:
-        tree = _lark().parse(lark_toks)
-    except UnexpectedToken as exc:
-        raise _syntax_error(exc, src) from None
-    except UnexpectedInput as exc:  # pragma: no cover - other lark errors
-        raise InputError(f"cannot read this block: {exc}", SourceLocation(path, line, col)) from None
-    try:
-        members = _Build(src).transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, InputError):
-            raise exc.orig_exc from None
-        raise
-    except InputError:
-        raise
-    _check_depth(members, src)
-    first = members[0]
-    return Chain(tuple(members), first.pos, lexer.tag)
+    display = parse_display(text, path=path, line=line, col=col)
+    if len(display.statements) > 1:
+        second = display.statements[1].pos
+        raise InputError(f"this display holds {len(display.statements)} statements (the second "
+                         f"begins at {second}); parse_display reads them one by one",
+                         SourceLocation(path, second.line, second.col))
+    return display.statements[0]
+
+
+def parse_condition(text: str, *, path: str = "<string>", line: int = 1,
+                    col: int = 1) -> Condition:
+    """Read a condition: one relation between two expressions (``j \\neq j'``, ``z_j \\neq 0``).
+
+    ``text`` is mathematics (the inside of ``$…$`` in a line of prose); a surrounding ``$…$``
+    is also accepted.
+
+    >>> c = parse_condition(r"j \\neq j'", path="n.md", line=7, col=7)
+    >>> c.lhs, c.relation, str(c.pos)
+    (Symbol(name='j', sub=(), layer=None, primes=0, bold=False, blackboard=False, \
+accent=None, calligraphic=False), '\\\\neq', '7:9')
+    >>> parse_condition("a = b = c", path="n.md")
+    Traceback (most recent call last):
+    ...
+    symhess.errors.InputError: n.md:1:7: expected a condition: one relation between two expressions (j \\neq j'), found 2 relations
+    """
+    m = re.fullmatch(r"(\s*\$)(.*?)\$\s*", text, re.S)
+    if m:
+        text, col = m.group(2), col + len(m.group(1))
+    display = parse_display(text, path=path, line=line, col=col)
+    if len(display.statements) != 1:
+        at = display.statements[1].pos
+        raise InputError("expected a condition: one relation between two expressions, found "
+                         "several statements", SourceLocation(path, at.line, at.col))
+    chain = display.statements[0]
+    rels = [m for m in chain.members if m.relation]
+    if chain.continues or len(chain.members) != 2:
+        at = rels[-1].pos if len(rels) > 1 else chain.pos
+        found = f"{len(rels)} relations" if rels else "no relation"
+        raise InputError("expected a condition: one relation between two expressions "
+                         f"(j \\neq j'), found {found}", SourceLocation(path, at.line, at.col))
+    lhs, rhs = chain.members
+    return Condition(lhs.expr, rhs.relation, rhs.expr, rhs.pos)
 
 
 def _check_depth(members: list[Member], src: _Source) -> None:

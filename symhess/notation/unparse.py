@@ -94,6 +94,38 @@ def _paren(node: ast.Paren) -> str:
     return f"{open_}{latex(node.expr)}{close}"
 
 
+def _div(node: ast.Div) -> str:
+    def side(n: ast.Node, right: bool) -> str:
+        text = latex(n)
+        wrap = isinstance(n, (ast.Add, ast.Mul, ast.Sum, ast.SumOver, ast.Apply, ast.Integral)) \
+            or (right and isinstance(n, ast.Div))
+        return f"{{{text}}}" if wrap else text
+    return f"{side(node.num, False)} / {side(node.den, True)}"
+
+
+def _func(node: ast.Func) -> str:
+    name = f"\\{node.name}" if node.name in _NAMED else f"\\operatorname{{{node.name}}}"
+    arg = latex(node.arg)
+    return f"{name} {arg}" if isinstance(node.arg, ast.Paren) else f"{name}{{{arg}}}"
+
+
+_NAMED = frozenset("ln log exp sin cos tan sinh cosh tanh det".split())
+
+
+def _sum_over(node: ast.SumOver) -> str:
+    return f"\\sum_{{{node.index} \\in {latex(node.domain)}}} {latex(node.body)}"
+
+
+def condition(cond: ast.Condition) -> str:
+    """A condition written back: ``j \\neq j'``.
+
+    >>> from symhess.notation.parser import parse_condition
+    >>> print(condition(parse_condition(r"z_j \\neq 0")))
+    z_{j} \\neq 0
+    """
+    return f"{latex(cond.lhs)} {cond.relation} {latex(cond.rhs)}"
+
+
 _LATEX: dict[type, Callable[[Any], str]] = {
     ast.Index: str, ast.Number: str, ast.Symbol: str, ast.Call: _call, ast.Add: _add,
     ast.Mul: _mul, ast.Frac: lambda n: f"\\frac{{{latex(n.num)}}}{{{latex(n.den)}}}",
@@ -101,5 +133,7 @@ _LATEX: dict[type, Callable[[Any], str]] = {
     ast.Transpose: lambda n: f"{_scripted(n.expr)}^T", ast.Derivative: _derivative,
     ast.Nabla: lambda n: "\\nabla", ast.ROp: lambda n: "\\mathcal{R}", ast.Apply: _apply,
     ast.Sum: _sum, ast.Integral: _integral, ast.Paren: _paren,
-    ast.EqRef: lambda n: f"({n.number})",
+    ast.EqRef: lambda n: f"({n.number})", ast.Div: _div, ast.Func: _func,
+    ast.Abs: lambda n: f"|{latex(n.expr)}|", ast.Order: lambda n: f"O({latex(n.expr)})",
+    ast.SumOver: _sum_over,
 }

@@ -184,6 +184,34 @@ def _strip_justification(member: str) -> str:
     return re.sub(r"(\\q?quad|\\,|\\;|\\ |\s)+$", "", m).strip()
 
 
+def plain_justification(just: str | None) -> str | None:
+    r"""A reader's justification as prose with math: ``\text{…}`` unwrapped (the renderers wrap
+    text themselves; wrapping twice printed ``\text{\text{…}}``), ``\because`` and outer
+    parentheses dropped.
+
+    >>> plain_justification(r"(\because \text{chain rule: only } a_{k'} \text{ depends on } w_{kj})")
+    "chain rule: only $a_{k'}$ depends on $w_{kj}$"
+    >>> plain_justification(r"\because (5.92)")
+    '(5.92)'
+    """
+    if not just:
+        return just
+    t = just.strip()
+    if t.startswith("(") and t.endswith(")") and "\\because" in t[:12]:
+        t = t[1:-1].strip()
+    t = re.sub(r"^\\because\s*", "", t)
+    if "\\text" not in t:
+        return t
+    parts = re.split(r"\\text\{([^{}]*)\}", t)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(part)
+        elif part.strip():
+            out.append(f" ${part.strip()}$ ")
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
 def _chain(der: DerivationLike, block: str) -> DerivationResult | None:
     """The reader's chain as a result to lay out (None when the block does not split into it)."""
     members, rels = chain_members(block)
@@ -191,7 +219,7 @@ def _chain(der: DerivationLike, block: str) -> DerivationResult | None:
     if len(members) != len(steps) + 1 or not all(members):
         return None
     chain = [Step(members[0], None, "")]
-    chain += [Step(members[s.index], s.justification, rels[s.index - 1]) for s in steps]
+    chain += [Step(members[s.index], plain_justification(s.justification), rels[s.index - 1]) for s in steps]
     return DerivationResult("", "", "", "proved", tuple(chain), None, 0.0)
 
 
@@ -218,8 +246,10 @@ def _rows(der: DerivationLike, block: str, lang: str, *, markdown: bool) -> list
         if step is not None and verdict == "failed" and step.residual_latex:
             label = rf"\text{{{w.residual}:}}"
             colour = (lambda x: x) if markdown else (lambda x: rf"\textcolor{{v-failed}}{{{x}}}")
-            shown = colour(label + "\\ " + step.residual_latex)
-            out.append(rf"&\qquad {shown} \notag")
+            room = tex.DISPLAY_WIDTH - 10.0 - tex.width(label)
+            for i, part in enumerate(tex._pack(tex.split_terms(step.residual_latex), room)):
+                shown = colour(label + "\\ " + part) if i == 0 else colour(part)
+                out.append((r"&\qquad " if i == 0 else r"&\qquad\qquad ") + shown + r" \notag")
     return out
 
 
@@ -234,6 +264,14 @@ def step_notes(der: DerivationLike, lang: str, *, markdown: bool = False) -> lis
         where = f"step {s.index}, line {s.line}" if lang == "en" else f"ステップ {s.index} (行 {s.line})"
         msg = tex.text_with_math(s.message, escape_md) if markdown else tex.text_with_math(
             s.message, display_over=tex.NOTE_MATH_WIDTH)
+        sug = getattr(s, "suggestion", None)
+        if sug is not None:
+            fix = words(lang).checked.get("suggest", "did you mean")
+            edit = f" ({sug.edit})" if sug.edit else ""
+            vmark = _MARK_TEXT.get(sug.verdict, "?") if markdown else _MARK_TEX.get(sug.verdict, r"\umark")
+            text = f"{fix}: ${sug.latex}${edit}"
+            msg += " — " + (tex.text_with_math(text, escape_md) if markdown else tex.text_with_math(
+                text, display_over=tex.NOTE_MATH_WIDTH)) + f" {vmark}"
         out.append(f"{mark} {where}: {msg}")
     return out
 
@@ -318,16 +356,21 @@ def _inline(line: str, codes: list[str]) -> str:
     return "".join(out).rstrip()
 
 
-def document_tex(pieces: Sequence[Piece], source: str, lang: str, *, tex_source: bool) -> str:
-    """The annotated notes as a complete TeX document."""
+def document_tex(pieces: Sequence[Piece], source: str, lang: str, *, tex_source: bool,
+                 meta: object | None = None) -> str:
+    """The annotated notes as a complete TeX document (``meta``: title, author, date, each optional)."""
     w = words(lang)
     cls = tex._CLASSES[lang]
+    title = getattr(meta, "title", None)
+    heading = tex.escape_text(title) if title else rf"{w.checked_title}: \texttt{{{tex.escape_text(Path(source).name)}}}"
+    byline = " \\quad ".join(tex.escape_text(x) for x in (getattr(meta, "author", None), getattr(meta, "date", None)) if x)
     out = [cls, rf"\newcommand{{\SymhessRunningHead}}{{{w.checked_title}: {tex.escape_text(Path(source).name)}}}",
-           tex.preamble(),
+           tex.preamble(), tex.EXTRA_COLOURS,
            r"\newcommand{\checkhead}[2]{\keepspace{6\baselineskip}\medskip\noindent\textbf{"
            + ("line" if lang == "en" else "行") + r" #1}\enspace{\small #2}\par\nopagebreak}",
            r"\begin{document}",
-           rf"\section*{{{w.checked_title}: \texttt{{{tex.escape_text(Path(source).name)}}}}}",
+           rf"\section*{{{heading}}}",
+           (rf"\noindent{{\small {byline}}}\par" + "\n") if byline else "",
            tex.prose(w.checked_intro) + "\n"]
     for p in pieces:
         if p.kind == "block":
@@ -375,10 +418,11 @@ def _overall_md(der: DerivationLike, lang: str) -> str:
     return text
 
 
-def document_md(pieces: Sequence[Piece], source: str, lang: str) -> str:
+def document_md(pieces: Sequence[Piece], source: str, lang: str, *, title: str | None = None) -> str:
     """The annotated notes in Markdown: the reader's prose as written, blocks annotated."""
     w = words(lang)
-    out = [f"# {w.checked_title}: `{Path(source).name}`\n\n{w.checked_intro}\n\n"]
+    head = escape_md(title) if title else f"{w.checked_title}: `{Path(source).name}`"
+    out = [f"# {head}\n\n{w.checked_intro}\n\n"]
     for p in pieces:
         out.append("\n" + derivation_md(p, lang) + "\n" if p.kind == "block" else p.text)
     return "".join(out).rstrip() + "\n"

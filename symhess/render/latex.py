@@ -375,7 +375,7 @@ def translate(just: str | None, lang: str) -> str | None:
     >>> translate("chain rule, product rule (5.50), (5.92)", "ja")
     '連鎖律, 積の微分 (5.50), (5.92)'
     """
-    if not just or lang == "en":
+    if not just:
         return just
     book = words(lang).phrases
     for phrase in sorted(book, key=len, reverse=True):
@@ -658,17 +658,28 @@ def numeric_summary(num: NumericCheck | None, lang: str = "ja",
 
     >>> from symhess.results import NumericCheck
     >>> numeric_summary(NumericCheck(({"D": 1, "M": 1, "K": 1}, {"D": 3, "M": 4, "K": 2}), 20, 3.2e-15), "en")
-    'checked numerically at $(D, M, K) = (1, 1, 1), (3, 4, 2)$; 20 points; max.\\\\ relative error $3.2 \\\\times 10^{-15}$.'
+    'Also checked numerically at $(D, M, K) = (1, 1, 1), (3, 4, 2)$, 20 points: relative error at most $3.2 \\\\times 10^{-15}$.'
     """
     if num is None:
         return ""
     w = words(lang)
-    sizes = sizes_latex(num.sizes)
+    sizes = sizes_latex(reader_sizes(num.sizes))
     err = sci_latex(num.max_rel_error)
-    text = w.numeric.format(sizes=sizes, points=num.points, err=f"${err}$")
-    if num.note:
-        text += " " + text_with_math(num.note, escape)
-    return text
+    return w.numeric.format(sizes=sizes, points=num.points, err=f"${err}$")
+
+
+def reader_sizes(sizes: Sequence[dict[str, int]]) -> list[dict[str, int]]:
+    """The sizes a reader knows (D, M, K, N, W: one capital letter), repeats dropped.
+
+    >>> reader_sizes(({"D": 1, "bias": 0}, {"D": 1, "bias": 1}, {"W": 3, "nodes_x": 80}))
+    [{'D': 1}, {'W': 3}]
+    """
+    out: list[dict[str, int]] = []
+    for s in sizes:
+        kept = {k: v for k, v in s.items() if re.fullmatch(r"[A-Z]", k)}
+        if kept and kept not in out:
+            out.append(kept)
+    return out
 
 
 def sizes_latex(sizes: Sequence[dict[str, int]]) -> str:
@@ -712,14 +723,14 @@ def status_line(result: DerivationResult, lang: str = "ja") -> str:
     >>> from symhess.results import DerivationResult
     >>> r = DerivationResult("5.93", "t", "x", "proved", (), None, 0.25)
     >>> status_line(r, "en")
-    '\\\\status{\\\\verdict{proved}{proved symbolically}\\\\quad{}(0.25\\\\,s)}'
+    '\\\\status{\\\\verdict{proved}{proved symbolically}}'
     """
     parts = [verdict_label(result.verdict, lang)]
     num = numeric_summary(result.numeric, lang)
     if num:
         parts.append(num)
     body = r"\quad{}".join(parts)
-    return rf"\status{{{body}\quad{{}}({result.seconds:.2g}\,s)}}"
+    return rf"\status{{{body}}}"
 
 
 def derivation_block(result: DerivationResult, lang: str = "ja", *, title: str | None = None) -> str:
@@ -730,16 +741,72 @@ def derivation_block(result: DerivationResult, lang: str = "ja", *, title: str |
     out = [rf"\derivhead{{{tag_text(result.equation, lang)}}}{{{text_with_math(title or result.title)}}}"]
     if result.assumptions:
         out.append(r"\noindent{\small " + w.assumptions + " "
-                   + "; ".join(text_with_math(a) for a in result.assumptions) + r"\par}")
+                   + "; ".join(text_with_math(translate(a, lang) or "") for a in result.assumptions) + r"\par}")
     # align (not aligned): long chains may break across pages; the tag sits on the last row
     body = " \\notag \\\\\n".join(rows) + " " + equation_tag(result.equation, lang)
     out.append("{" + size + "\n\\begin{align}\n" + body + "\n\\end{align}}")
     out.append(status_line(result, lang))
-    if result.notes:
-        items = "\n".join(r"  \item " + text_with_math(n, display_over=NOTE_MATH_WIDTH)
-                           for n in result.notes)
+    if result.erratum is not None:
+        out.append(erratum_block(result, lang))
+    notes = handout_notes(result, lang)
+    if notes:
+        items = "\n".join(r"  \item " + text_with_math(n, display_over=NOTE_MATH_WIDTH) for n in notes)
         out.append("\\begin{notes}\n" + items + "\n\\end{notes}")
     return "\n".join(out) + "\n"
+
+
+# Words that belong to the program, not to a seminar handout.
+_INTERNAL = re.compile(r"\b\d+(\.\d+)? ?(us|µs|ms)\b|\b[a-z]+\.[a-z]*_[a-z_]*\b|\b[a-z]+\.[a-z]+\.[a-z]+\b|\b[a-z]+_[a-z]+_[a-z_]+\b|\bmax_rel_error\b|lambdif|SymPy|sympy|"
+                       r"\bsymhess\b|\bin [\d.]+ ?s\b|\bseconds?\b|a bug in|\bcorrected form\b|"
+                       r"^counterexample:|disagrees with the derivation", re.I)
+
+
+def handout_notes(result: DerivationResult, lang: str = "ja") -> list[str]:
+    """The notes a handout shows: none in Japanese (the derivations' notes are English), and
+    in English those that speak to a reader (no module names, timings or the erratum text
+    already shown as an erratum).
+
+    >>> from symhess.results import DerivationResult
+    >>> r = DerivationResult("x", "t", "s", "proved", (), None, 0.0,
+    ...     notes=("PRML prints H for M", "vs numeric.exact_hessian: 1e-16"))
+    >>> handout_notes(r, "en"), handout_notes(r, "ja")
+    (['PRML prints H for M'], [])
+    """
+    if lang != "en":
+        return []
+    return [n for n in result.notes if not _INTERNAL.search(n)]
+
+
+def erratum_lines(result: DerivationResult, lang: str = "ja") -> tuple[str, str, str]:
+    """"PRML prints …", "this is wrong for … (counterexample …)", "derived: … ✓" (TeX, math in ``$``)."""
+    e = result.erratum
+    assert e is not None
+    w = words(lang).erratum
+    wrong = w["wrong_when"].format(when=f"${e.wrong_when}$") if e.wrong_when else w["wrong"]
+    c = e.counterexample
+    if c is not None:
+        groups = [[f"${_var(k)} = {v}$" for k, v in c.sizes.items()],
+                  [f"${_var(k)} = {v}$" for k, v in c.indices.items()],
+                  [f"${_var(k)} = {v:g}$" for k, v in c.parameters.items()]]
+        where = "; ".join(", ".join(g) for g in groups if g)
+        wrong += (f" ({w['counterexample']}: {where}: {w['printed']} ${c.printed:.4g}$, "
+                  f"{w['true']} ${c.true:.4g}$)")
+    return (f"{w['prints']}: ${e.printed_latex}$", wrong, f"{w['derived']}: ${e.corrected_latex}$")
+
+
+def _var(name: str) -> str:
+    """A size, index or parameter name as TeX (``lambda_1`` → ``\\lambda_1``)."""
+    return re.sub(r"^(lambda|alpha|beta)", r"\\\1", name)
+
+
+def erratum_block(result: DerivationResult, lang: str = "ja") -> str:
+    """The erratum under a derivation: what PRML prints, where it is wrong, what is derived ✓."""
+    prints, wrong, derived = erratum_lines(result, lang)
+    return ("\\begin{notes}\n"
+            + rf"  \item[\textcolor{{v-erratum}}{{\textbf{{!}}}}] " + text_with_math(prints, display_over=NOTE_MATH_WIDTH) + "\n"
+            + rf"  \item[] " + text_with_math(wrong, display_over=NOTE_MATH_WIDTH) + "\n"
+            + rf"  \item[\cmark] " + text_with_math(derived, display_over=NOTE_MATH_WIDTH) + "\n"
+            + "\\end{notes}")
 
 
 def error_block(number: str, message: str, lang: str = "ja") -> str:
@@ -783,7 +850,14 @@ def preamble() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def document(handout: Handout, *, date: str = r"\today") -> str:
+TODAY = r"\today"
+#: Colours of verdicts the shared preamble does not define.
+EXTRA_COLOURS = (r"\providecolor{v-erratum}{rgb}{0.70,0.40,0.00}" + "\n"
+                 + r"\providecolor{v-definition}{rgb}{0.05,0.30,0.60}")
+
+
+def document(handout: Handout, *, date: str = r"\today", title: str | None = None,
+             author: str | None = None) -> str:
     """A complete TeX document for ``handout`` (figures referenced by file name).
 
     >>> from symhess.render.content import Handout
@@ -796,9 +870,10 @@ def document(handout: Handout, *, date: str = r"\today") -> str:
         _CLASSES[handout.lang],
         rf"\newcommand{{\SymhessRunningHead}}{{{w.headings['1']} / {w.headings['2.1']}}}",
         preamble(),
-        rf"\title{{{w.title}\\[0.5ex]\large {w.subtitle}}}",
-        r"\author{symhess}",
-        rf"\date{{{date}}}",
+        EXTRA_COLOURS,
+        rf"\title{{{escape_text(title) if title else w.title}\\[0.5ex]\large {w.subtitle}}}",
+        rf"\author{{{escape_text(author) if author else ''}}}",
+        rf"\date{{{date if date == TODAY else escape_text(date)}}}",
         r"\begin{document}",
         r"\maketitle",
         r"\thispagestyle{fancy}",
@@ -916,8 +991,7 @@ def summary_table(handout: Handout) -> str:
         for it in sec.items:
             verdict = it.result.verdict if it.result else "failed"
             label = verdict_label(verdict, handout.lang)
-            secs = f"{it.result.seconds:.2g}\\,s" if it.result else "--"
-            rows.append(rf"({tag_text(it.number, handout.lang)}) & {text_with_math(it.title)} & {label} & {secs} \\")
+            rows.append(rf"({tag_text(it.number, handout.lang)}) & {text_with_math(it.title)} & {label} \\")
     if not rows:
         return ""
     head = " & ".join(w.summary_head)
@@ -926,7 +1000,7 @@ def summary_table(handout: Handout) -> str:
         rf"\addcontentsline{{toc}}{{section}}{{{w.summary_heading}}}",
         w.summary_intro,
         r"\begin{center}\small",
-        r"\begin{longtable}{@{}l>{\raggedright\arraybackslash}p{0.45\linewidth}lr@{}}",
+        r"\begin{longtable}{@{}l>{\raggedright\arraybackslash}p{0.5\linewidth}l@{}}",
         r"\toprule",
         head + r" \\",
         r"\midrule\endhead",

@@ -60,14 +60,23 @@ def status(result: DerivationResult, lang: str = "ja") -> str:
 
     >>> from symhess.results import DerivationResult
     >>> status(DerivationResult("5.93", "t", "x", "verified", (), None, 1.234), "en")
-    '> **verified numerically** (1.2 s)'
+    '> **verified numerically**'
     """
     w = words(lang)
     parts = [f"**{w.verdict.get(result.verdict, result.verdict)}**"]
     num = tex.numeric_summary(result.numeric, lang, escape_md)
     if num:
         parts.append(prose(num))
-    return "> " + " · ".join(parts) + f" ({result.seconds:.2g} s)"
+    return "> " + " · ".join(parts)
+
+
+def erratum(result: DerivationResult, lang: str = "ja") -> str:
+    """The erratum as a block quote: PRML prints …; wrong for …; derived: … ✓ (``""`` if none)."""
+    if result.erratum is None:
+        return ""
+    prints, wrong, derived = tex.erratum_lines(result, lang)
+    return (f"> ⚠ {tex.text_with_math(prints, escape_md)}  \n> {tex.text_with_math(wrong, escape_md)}  \n"
+            f"> ✓ {tex.text_with_math(derived, escape_md)}")
 
 
 def derivation(item: Item, lang: str = "ja") -> str:
@@ -79,9 +88,11 @@ def derivation(item: Item, lang: str = "ja") -> str:
     r = item.result
     out = [head, ""]
     if r.assumptions:
-        out += [f"*{w.assumptions}* " + "; ".join(tex.text_with_math(a, escape_md) for a in r.assumptions), ""]
+        out += [f"*{w.assumptions}* " + "; ".join(tex.text_with_math(tex.translate(a, lang) or "", escape_md) for a in r.assumptions), ""]
     out += [equation(r, lang), "", status(r, lang), ""]
-    out += [f"- {tex.text_with_math(n, escape_md)}" for n in r.notes]
+    if r.erratum is not None:
+        out += [erratum(r, lang), ""]
+    out += [f"- {tex.text_with_math(n, escape_md)}" for n in tex.handout_notes(r, lang)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -128,18 +139,18 @@ def summary(handout: Handout) -> str:
     for sec in handout.sections:
         for it in sec.items:
             verdict = it.result.verdict if it.result else "failed"
-            secs = f"{it.result.seconds:.2g} s" if it.result else "–"
             label = w.verdict.get(verdict, verdict)
             title = tex.text_with_math(it.title, escape_md)
-            rows.append(f"| ({tex.tag_text(it.number, handout.lang).replace('~', ' ')}) | {title} | {label} | {secs} |")
+            rows.append(f"| ({tex.tag_text(it.number, handout.lang).replace('~', ' ')}) | {title} | {label} |")
     if not rows:
         return ""
     head = "| " + " | ".join(w.summary_head) + " |"
     return "\n".join([f"## {w.summary_heading}", "", w.summary_intro, "", head,
-                      "| --- | --- | --- | ---: |", *rows]) + "\n"
+                      "| --- | --- | --- |", *rows]) + "\n"
 
 
-def document(handout: Handout) -> str:
+def document(handout: Handout, *, title: str | None = None, author: str | None = None,
+             date: str | None = None) -> str:
     """A whole handout in Markdown + MathJax.
 
     >>> from symhess.render.content import Handout
@@ -147,7 +158,10 @@ def document(handout: Handout) -> str:
     True
     """
     w = words(handout.lang)
-    out = [f"# {w.title}", "", f"*{w.subtitle}*", ""]
+    out = [f"# {escape_md(title) if title else w.title}", "", f"*{w.subtitle}*", ""]
+    byline = " · ".join(escape_md(x) for x in (author, date) if x)
+    if byline:
+        out += [byline, ""]
     out += [prose(p) + "\n" for p in w.intro]
     done_top: set[str] = set()
     for sec in handout.sections:

@@ -48,20 +48,21 @@ class Words:
     step_marks: Mapping[str, str] = field(default_factory=dict)
     residual: str = ""
     no_steps: str = ""
+    erratum: Mapping[str, str] = field(default_factory=dict)
+    checked: Mapping[str, str] = field(default_factory=dict)
 
 
 _JA = Words(
     lang="ja",
     title="PRML 輪講資料: ヘッセ行列",
-    subtitle="5.4 節 ヘッセ行列・5.5.1 節 無矛盾なガウス事前分布 — symhess が導出・検証した式による再構成版",
+    subtitle="5.4 節 ヘッセ行列・5.5.1 節 無矛盾なガウス事前分布 — 定義から導出し検証した式による資料",
     intro=(
-        "前回のレジュメは、厳密なヘシアンの 2 つのケースが手書きの写真で、しかも 1 つは計算が合っていなかった。"
-        "効率についての主張にも数字がなかった。今回はその作り直しである。",
-        "この資料に出てくる導出は、すべて symhess が定義から導き、検証したものをそのまま組版している"
+        "この資料に出てくる導出は、すべてネットワークの定義から導き、検証したものをそのまま組版している"
         "（手で打った式はない）。各導出の下に検証の状態を記す: "
-        "\\emph{記号的に証明 (proved)} は記号のサイズ・添字について恒等式として示したもの、"
-        "\\emph{数値的に検証 (verified)} は具体的なサイズと乱数点で確かめたもの、"
-        "\\emph{近似 (approximation)} は何を落としたかを明示した近似である。",
+        "\\emph{記号的に証明} は記号のサイズ・添字について恒等式として示したもの、"
+        "\\emph{数値的に検証} は具体的なサイズと乱数点で確かめたもの、"
+        "\\emph{近似} は何を落としたかを明示した近似、"
+        "\\emph{誤植} は導出は成り立つが教科書の印刷された式が誤っているもので、反例と正しい形を添える。",
     ),
     headings=MappingProxyType({
         "1": "ヘッセ行列",
@@ -84,18 +85,18 @@ _JA = Words(
         ),
         "1.1": (
             "誤差関数を二乗和誤差 (5.82) とし、ネットワークを回帰に使う場合を考える。"
-            "$\\nabla$ を 2 回かますと (5.83) の 2 項が出てくる。第 2 項は出力の勾配 $\\mathbf{b}_n = \\nabla y_n$ の外積の和で、"
+            "$\\nabla$ を 2 回かますと (5.83) の 2 項が出てくる。第 1 項は出力の勾配 $\\mathbf{b}_n = \\nabla y_n$ の外積の和で、"
             "外積の形にしておくと後で逆行列が計算しやすいという嬉しさがある。"
-            "(前回飛ばした 5.4.1 節の対角近似 (5.78–5.80) も、比較のためにここに並べておく。)",
-            "第 1 項を落としてよい理由は、確率変数が連続な場合 (演習 5.17) に見える: "
+            "第 2 項は残差 $y_n - t_n$ と二階微分 $\\nabla\\nabla y_n$ の積の和である。"
+            "(5.4.1 節の対角近似 (5.78–5.80) も、比較のためにここに並べておく。)",
+            "第 2 項を落としてよい理由は、確率変数が連続な場合 (演習 5.17) に見える: "
             "二乗誤差を最小にする $y(\\mathbf{x}, \\mathbf{w}) = \\mathbb{E}[t|\\mathbf{x}]$ (1.89) では、"
             "二階微分の項がちょうど消える。離散的なサンプルではそれを近似として消すのが (5.84) である。",
         ),
         "1.2": (
             "外積近似のヘシアンは逆行列が扱いやすい。この逆行列は 5.7 節の事後分布・予測分布の共分散 (例えば (5.167)) に現れる。",
             "データ点を 1 つ加えるたびに、Woodbury の恒等式で逆行列を更新できる。$H_0 = \\alpha I$ から始めて"
-            "1 点あたり $O(W^2)$ で済み、逆行列を作り直す $O(W^3)$ より安い。「定量的な効率の良さはわからない」と前回書いたので、"
-            "今回は実測した (図)。",
+            "1 点あたり $O(W^2)$ で済み、逆行列を作り直す $O(W^3)$ より安い。その差を実測した (図)。",
         ),
         "1.3": (
             "中心差分 (5.90) は誤差が $O(\\epsilon^2)$ で、前進差分の $O(\\epsilon)$ より良い。"
@@ -107,7 +108,7 @@ _JA = Words(
             "2 層の重みを持つネットワークで、添字の規則は p.255 に従う。"
             "$M_{kk'}$ は (5.92) の出力側の二階微分である。",
             "3 つのケースを順に並べる: 両方の重みが第二層、両方が第一層、1 つずつ。"
-            "前回「計算合わず」だった第 3 のケースでは、$\\delta_k I_{jj'}$ の項が $j = j'$ のときにだけ残る。"
+            "第 3 のケースでは、$\\delta_k I_{jj'}$ の項が $j = j'$ のときにだけ残る。"
             "異なる添字だけで確かめると見落とす項である。",
         ),
         "1.5": (
@@ -131,13 +132,15 @@ _JA = Words(
         "A": ("本文の節立てに入らなかった式をここにまとめる。",),
     }),
     verdict=MappingProxyType({
-        "proved": "記号的に証明 (proved)",
-        "verified": "数値的に検証 (verified)",
-        "approximation": "近似 (approximation)",
-        "failed": "不成立 (failed)",
-        "unsupported": "判定不能 (unsupported)",
+        "proved": "記号的に証明",
+        "verified": "数値的に検証",
+        "approximation": "近似",
+        "failed": "不成立",
+        "unsupported": "判定不能",
+        "erratum": "誤植 (導出は成立)",
+        "definition": "定義",
     }),
-    numeric="数値確認: {sizes} で計 {points} 点, 最大相対誤差 {err}.",
+    numeric="数値でも確認: {sizes} の計 {points} 点で相対誤差 {err} 以下。",
     assumptions="前提:",
     notes="注",
     raised="導出中にエラー",
@@ -153,10 +156,10 @@ _JA = Words(
     correspondence_caption="勾配の順伝播・逆伝播 (左) と $\\mathcal{R}\\{\\cdot\\}$ を作用させた式 (右) の対応",
     correspondence_head=("勾配の方程式", "$\\mathcal{R}\\{\\cdot\\}$ の方程式"),
     summary_heading="検証一覧",
-    summary_head=("式", "内容", "判定", "時間"),
+    summary_head=("式", "内容", "判定"),
     summary_intro="この資料に載せた式の検証結果をまとめる。",
-    algorithm_intro="以下は symhess のコード (ループ形の参照実装) を latexify-py でそのまま組版したもの。"
-                    "ベクトル化した実装と数値的に一致することをテストで確かめている。",
+    algorithm_intro="以下はループ形の参照実装のコードをそのまま組版したもの。"
+                    "ベクトル化した実装と数値的に一致することを確かめている。",
     titles=MappingProxyType({
         "5.78": "前活性の二階微分から得るヘッセ行列の対角成分",
         "5.79": "隠れユニットの前活性についての二階微分",
@@ -212,6 +215,71 @@ _JA = Words(
         "product rule and chain rule": "積の微分と連鎖律",
         "differentiation under the integral sign": "積分記号下の微分",
         "multiply out": "展開",
+        "chain rule through": "連鎖律:",
+        "factor": "くくり出す",
+        "the first layer's": "第一層の",
+        "depends on": "は次に依存:",
+        "through every": "すべての",
+        "split the double sum:": "二重和を分ける:",
+        "and": "と",
+        "neglect the off-diagonal": "非対角の項を無視:",
+        "element": "成分",
+        "drop": "落とす:",
+        "linear output": "線形出力",
+        "split off": "切り出す:",
+        "a sum over the single term": "1 項だけの和",
+        "is a scalar": "はスカラー",
+        "(solved by SymPy)": "(連立方程式を解いて得る)",
+        "choose": "選ぶ:",
+        "a right inverse of a square matrix is its inverse": "正方行列の右逆行列は逆行列",
+        "with": "で",
+        "Taylor series of every term to order 5 about": "各項を次の点のまわりで 5 次までテイラー展開:",
+        "lower powers of": "低次のべき",
+        "cancel": "は打ち消し合う",
+        "and higher powers into": "以上のべきは次にまとめる:",
+        "inputs transformed only": "入力だけを変換",
+        "expanded": "展開",
+        "both weights 1, biases 0": "重みはともに 1, バイアスは 0",
+        "at": "において",
+        "for the network on transformed inputs": "変換した入力に対するネットワーク",
+        "coefficients of": "係数比較:",
+        "and the constant matched with": "と定数項を次と比べる:",
+        "solved for the new weights": "新しい重みについて解く",
+        "the hidden units are unchanged": "隠れユニットは変わらない",
+        "with the new parameters": "新しいパラメータで",
+        "biases excluded": "バイアスは除く",
+        "coefficients of the two sums matched, solved for the new parameters": "2 つの和の係数を比べ、新しいパラメータについて解く",
+        "unnormalised": "正規化前",
+        "biases are in neither sum": "バイアスはどちらの和にも入らない",
+        "the exponent is a sum over separate weights": "指数は重みごとの和",
+        "the": "",
+        "biases do not appear in it": "個のバイアスは現れない",
+        "Gaussian integrals": "ガウス積分",
+        "the bias integrals diverge": "バイアスの積分は発散する",
+        "a positive number times an infinite one": "正の数と無限大の積",
+        "integrate over": "先に積分:",
+        "first": "",
+        "and its derivatives do not depend on": "とその微分は次に依存しない:",
+        "at the minimum": "最小点で",
+        "sum-of-squares error with": "二乗和誤差, 出力数",
+        "outputs": "",
+        "product and quotient rule on the definition of": "定義に積・商の微分を適用:",
+        "equal to the statement's": "教科書の次の形と一致:",
+        "form": "",
+        "Kronecker delta sums collapsed": "クロネッカーのデルタで和を縮約",
+        "rearranged; $M_{kk'} = M_{k'k}$, dummy indices renamed": "並べ替え; $M_{kk'} = M_{k'k}$, ダミー添字の付け替え",
+        "equal numerically (no symbolic proof)": "数値的に一致 (記号的な証明はない)",
+        "corrected form of": "正しい形:",
+        "chain rule:": "連鎖律:",
+        "is": "は",
+        "the recursion yields": "漸化式は次を与える:",
+        "minimises": "は次を最小化する:",
+        "targets": "目標値",
+        "an unspecified smooth function of": "は次の任意の滑らかな関数:",
+        "biases absorbed as": "バイアスは次として吸収:",
+        "biases excluded from": "バイアスを除く:",
+        "indices within their ranges": "添字はそれぞれの範囲内",
+        "sum-of-squares error with linear outputs": "線形出力の二乗和誤差",
     }),
     checked_title="添削済みノート",
     checked_intro="各ステップの判定: ✓ 成立, ✗ 不成立 (右に残差), ≈ 近似, ? 判定不能。",
@@ -220,20 +288,35 @@ _JA = Words(
     }),
     residual="残差",
     no_steps="(導出の鎖が見つからない)",
+    erratum=MappingProxyType({
+        "prints": "PRML の印刷",
+        "wrong_when": "これは {when} のとき誤り",
+        "wrong": "これは一般に誤り",
+        "counterexample": "反例",
+        "sizes": "サイズ",
+        "indices": "添字",
+        "printed": "印刷された式の値",
+        "true": "正しい値",
+        "derived": "導出結果",
+    }),
+    checked=MappingProxyType({
+        "line": "行", "step": "ステップ", "expected": "想定どおりの誤り", "suggest": "修正案",
+        "context": "使った前提", "counterexample": "反例",
+    }),
 )
 
 _EN = Words(
     lang="en",
     title="PRML reading group: the Hessian",
-    subtitle="§5.4 the Hessian matrix and §5.5.1 consistent Gaussian priors, rebuilt from derivations that symhess derived and checked",
+    subtitle="§5.4 the Hessian matrix and §5.5.1 consistent Gaussian priors, from derivations derived from the definitions and checked",
     intro=(
-        "Last time two cases of the exact Hessian were handwritten photos, one of them wrong, "
-        "and the claims about efficiency came without numbers. This is the redo.",
-        "Every derivation in this handout was derived from definitions and checked by symhess, "
+        "Every derivation in this handout was derived from the network's definitions and checked, "
         "and is typeset exactly as it came out (nothing typed by hand). Below each one is its status: "
         "\\emph{proved} means an identity for symbolic sizes and indices, "
         "\\emph{verified} means checked numerically at concrete sizes and random points, "
-        "\\emph{approximation} means an approximation whose dropped term is named.",
+        "\\emph{approximation} means an approximation whose dropped term is named, and "
+        "\\emph{erratum} means the derivation holds but the book's printed statement is wrong: "
+        "shown with a counterexample and the corrected form.",
     ),
     headings=MappingProxyType({
         "1": "The Hessian matrix",
@@ -255,10 +338,11 @@ _EN = Words(
         ),
         "1.1": (
             "Take the sum-of-squares error (5.82) of a regression network. Applying $\\nabla$ twice gives the two "
-            "terms of (5.83); the second is a sum of outer products of the output gradients "
-            "$\\mathbf{b}_n = \\nabla y_n$, which makes the inverse easy later. (The diagonal approximation of "
-            "§5.4.1, (5.78)–(5.80), which we skipped last time, is listed here too for comparison.)",
-            "Why may the first term go? In the continuous case (Exercise 5.17) it vanishes exactly at the "
+            "terms of (5.83); the first is a sum of outer products of the output gradients "
+            "$\\mathbf{b}_n = \\nabla y_n$, which makes the inverse easy later; the second is the residuals "
+            "$y_n - t_n$ times the second derivatives $\\nabla\\nabla y_n$. (The diagonal approximation of "
+            "§5.4.1, (5.78)–(5.80), is listed here too for comparison.)",
+            "Why may the second term go? In the continuous case (Exercise 5.17) it vanishes exactly at the "
             "minimiser $y(\\mathbf{x}, \\mathbf{w}) = \\mathbb{E}[t|\\mathbf{x}]$ (1.89). For a finite sample we "
             "drop it as an approximation: (5.84).",
         ),
@@ -302,8 +386,10 @@ _EN = Words(
         "approximation": "approximation",
         "failed": "failed",
         "unsupported": "unsupported",
+        "erratum": "erratum in PRML",
+        "definition": "definition",
     }),
-    numeric="checked numerically at {sizes}; {points} points; max.\\ relative error {err}.",
+    numeric="Also checked numerically at {sizes}, {points} points: relative error at most {err}.",
     assumptions="Assuming:",
     notes="Notes",
     raised="derivation raised an error",
@@ -319,10 +405,11 @@ _EN = Words(
     correspondence_caption="Forward and backward equations of the gradient (left) and their $\\mathcal{R}\\{\\cdot\\}$ counterparts (right)",
     correspondence_head=("gradient", "$\\mathcal{R}\\{\\cdot\\}$"),
     summary_heading="Verification summary",
-    summary_head=("Eq.", "Content", "Status", "Time"),
+    summary_head=("Eq.", "Content", "Status"),
     summary_intro="How each equation in this handout was checked.",
-    algorithm_intro="Typeset by latexify-py from symhess's own loop-form reference code, which the tests "
-                    "check against the vectorised implementation.",
+    algorithm_intro="Typeset directly from the loop-form reference code, which is checked against "
+                    "the vectorised implementation.",
+    phrases=MappingProxyType({"(solved by SymPy)": "(solved)", "solved by SymPy": "solved"}),
     checked_title="Checked notes",
     checked_intro="Each step: ✓ holds, ✗ fails (residual beside it), ≈ approximation, ? unsupported.",
     step_marks=MappingProxyType({
@@ -330,6 +417,21 @@ _EN = Words(
     }),
     residual="residual",
     no_steps="(no derivation chain found)",
+    erratum=MappingProxyType({
+        "prints": "PRML prints",
+        "wrong_when": "this is wrong for {when}",
+        "wrong": "this is wrong in general",
+        "counterexample": "counterexample",
+        "sizes": "sizes",
+        "indices": "indices",
+        "printed": "printed statement gives",
+        "true": "true value",
+        "derived": "derived",
+    }),
+    checked=MappingProxyType({
+        "line": "line", "step": "step", "expected": "expected to fail", "suggest": "did you mean",
+        "context": "context used", "counterexample": "counterexample",
+    }),
 )
 
 

@@ -1,0 +1,194 @@
+"""The document's own context: definitions, tags, conditions, inferred settings, errata, mappings."""
+from __future__ import annotations
+
+import pytest
+
+from symhess.check import check_text
+
+
+def verdicts(text: str, *, strict: bool = False) -> list[str]:
+    rep = check_text(text, "notes.md", strict=strict)
+    return [s.verdict for d in rep.derivations for s in d.steps]
+
+
+def steps(text: str, *, strict: bool = False):
+    rep = check_text(text, "notes.md", strict=strict)
+    return [s for d in rep.derivations for s in d.steps]
+
+
+SOS_E = "$$ E = \\frac{1}{2} \\sum_{n=1}^{N} (y_n - t_n)^2 $$\n\n"
+HESSIAN_583 = ("$$ \\nabla\\nabla E = \\sum_{n=1}^{N} \\nabla y_n (\\nabla y_n)^{\\mathrm{T}} + "
+               "\\sum_{n=1}^{N} (y_n - t_n) \\nabla\\nabla y_n $$\n")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a display defining E puts it in force: 5.83 then holds, the outer product alone does not
+    (SOS_E + HESSIAN_583, ["definition", "proved"]),
+    (SOS_E + "$$ \\nabla\\nabla E = \\sum_{n=1}^{N} \\nabla y_n (\\nabla y_n)^{\\mathrm{T}} $$",
+     ["definition", "failed"]),
+    # without the definition E is an unspecified function: 5.83 does not follow
+    (HESSIAN_583, ["failed"]),
+    # a decorated symbol is new: defined, then used
+    ("$$ \\tilde{E} = E_n + \\frac{\\lambda}{2} \\sum_k \\sum_j (w_{kj}^{(2)})^2 $$\n\n"
+     "$$ \\frac{\\partial \\tilde{E}}{\\partial w_{kj}^{(2)}} = \\delta_k z_j + \\lambda w_{kj}^{(2)} $$\n\n"
+     "$$ \\frac{\\partial \\tilde{E}}{\\partial w_{kj}^{(2)}} = \\delta_k z_j $$",
+     ["definition", "proved", "failed"]),
+    # := of a built-in quantity is checked against its meaning
+    ("$$ \\delta_k := \\frac{\\partial E_n}{\\partial a_k} $$", ["definition"]),
+    ("$$ \\delta_k := \\frac{\\partial E_n}{\\partial a_k} + 1 $$", ["failed"]),
+])
+def test_definitions(text: str, expected: list[str]) -> None:
+    assert verdicts(text) == expected
+
+
+def test_tag_brings_the_error_model_of_the_book_equation() -> None:
+    text = ("$$ \\delta_k = y_k - t_k \\tag{5.104} $$\n\n"
+            "$$ \\frac{\\partial \\delta_k}{\\partial a_{k'}} = I_{kk'} $$")
+    got = steps(text)
+    assert [s.verdict for s in got] == ["proved", "proved"]
+    assert any("sum-of-squares" in a for a in got[1].assumptions)
+
+
+def test_prose_citation_brings_the_setting() -> None:
+    text = ("For the sum-of-squares error with linear outputs (5.104):\n\n"
+            "$$ \\frac{\\partial E_n}{\\partial a_k} = y_k - t_k $$")
+    assert verdicts(text, strict=True) == ["proved"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("$$ I_{jj'} h''(a_{j'}) = h''(a_j) \\quad (j = j') $$", ["proved"]),
+    ("$$ I_{jj'} h''(a_{j'}) = h''(a_j) $$", ["failed"]),
+    ("When $j \\neq j'$:\n\n$$ \\frac{\\partial^2 E_n}{\\partial w_{ji}^{(1)} \\partial w_{kj'}^{(2)}} = "
+     "x_i h'(a_j) z_{j'} \\sum_{k'} w_{k'j}^{(2)} M_{kk'} $$", ["proved"]),
+    # the same without the condition misses the δ_k I_jj' term
+    ("$$ \\frac{\\partial^2 E_n}{\\partial w_{ji}^{(1)} \\partial w_{kj'}^{(2)}} = "
+     "x_i h'(a_j) z_{j'} \\sum_{k'} w_{k'j}^{(2)} M_{kk'} $$", ["failed"]),
+    # a \because with an identity that holds is a reason, not a restriction
+    ("$$ x_i h'(a_{j'}) \\delta_k I_{jj'} = x_i h'(a_j) \\delta_k I_{jj'} \\quad "
+     "(\\because h'(a_{j'}) I_{jj'} = h'(a_j) I_{jj'}) $$", ["proved"]),
+])
+def test_conditions(text: str, expected: list[str]) -> None:
+    assert verdicts(text) == expected
+
+
+def test_condition_is_named_in_the_verdict() -> None:
+    (s,) = steps("$$ I_{jj'} h''(a_{j'}) = h''(a_j) \\quad (j = j') $$")
+    assert any("j = j'" in a for a in s.assumptions)
+
+
+INFERRED = ("$$ \\frac{\\partial E_n}{\\partial a_k} = y_k - t_k $$\n\n"
+            "$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = I_{kk'} $$")
+
+
+def test_inferred_setting_is_reported_and_strict_turns_it_off() -> None:
+    rep = check_text(INFERRED, "n.md")
+    assert [s.verdict for d in rep.derivations for s in d.steps] == ["definition", "proved"]
+    assert any("inferred from line 1" in n for n in rep.notes)
+    assert verdicts(INFERRED, strict=True) == ["failed", "failed"]
+
+
+def test_no_inference_without_outputs_or_targets() -> None:
+    # nothing speaks of y_k or t_k: E_n stays general, and M_kk' = I_kk' is simply wrong
+    assert verdicts("$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = I_{kk'} $$") == ["failed"]
+
+
+def test_cross_entropy_defined_in_the_document() -> None:
+    text = ("$$ E_n = - \\sum_k \\left\\{ t_k \\ln y_k + (1 - t_k) \\ln (1 - y_k) \\right\\}, \\qquad "
+            "y_k = \\sigma(a_k) $$\n\n"
+            "$$ \\frac{\\partial E_n}{\\partial a_k} = y_k - t_k $$\n\n"
+            "$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = y_k (1 - y_k) I_{kk'} $$\n\n"
+            "$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = I_{kk'} $$")
+    got = verdicts(text)
+    assert got[:2] == ["definition", "definition"]
+    assert got[2] in ("proved", "verified") and got[3] in ("proved", "verified") and got[4] == "failed"
+
+
+def test_one_pattern_reading() -> None:
+    got = steps("$$ \\frac{\\partial E}{\\partial w_{kj}^{(2)}} = \\delta_k z_j $$")
+    assert got[0].verdict == "proved"
+    assert any("one pattern" in a for a in got[0].assumptions)
+    # with a data index in the document, E is the total error and the step is not the same
+    assert verdicts("$$ E = \\sum_n E_n $$\n\n$$ \\frac{\\partial E}{\\partial w_{kj}^{(2)}} = \\delta_k z_j $$")[1] \
+        != "proved"
+
+
+def test_chain_ending_in_595_is_compared_with_the_corrected_statement() -> None:
+    text = ("$$ \\frac{\\partial^2 E_n}{\\partial w_{ji}^{(1)} \\partial w_{kj'}^{(2)}} = x_i h'(a_j) "
+            "\\left\\{ \\delta_k I_{jj'} + z_{j'} \\sum_{k'} w_{k'j}^{(2)} M_{kk'} \\right\\} = (5.95) $$")
+    got = steps(text)
+    assert [s.verdict for s in got] == ["proved", "proved"]
+    assert any("corrected" in r for r in got[1].readings)
+
+
+def test_book_printed_595_fails_with_a_counterexample() -> None:
+    text = ("$$ \\frac{\\partial^2 E_n}{\\partial w_{ji}^{(1)} \\partial w_{kj'}^{(2)}} = x_i h'(a_{j'}) "
+            "\\left\\{ \\delta_k I_{jj'} + z_j \\sum_{k'} w_{k'j'}^{(2)} H_{kk'} \\right\\} $$")
+    (s,) = steps(text)
+    assert s.verdict == "failed" and s.counterexample is not None
+    assert s.counterexample.indices["j"] != s.counterexample.indices["j'"]
+
+
+RESCALING = ("$$ \\frac{\\lambda_1}{2} \\sum_{w \\in \\mathcal{W}_1} w^2 + \\frac{\\lambda_2}{2} "
+             "\\sum_{w \\in \\mathcal{W}_2} w^2 \\tag{5.121} $$\n\n"
+             "$$ w_{ji} \\rightarrow \\frac{1}{a} w_{ji}, \\quad w_{kj} \\rightarrow c w_{kj} $$\n\n")
+
+
+@pytest.mark.parametrize(("mapping", "expected"), [
+    ("\\lambda_1 \\rightarrow a^{2} \\lambda_1, \\quad \\lambda_2 \\rightarrow c^{-2} \\lambda_2", ["proved", "proved"]),
+    ("\\lambda_1 \\rightarrow a^{1/2} \\lambda_1, \\quad \\lambda_2 \\rightarrow c^{-1/2} \\lambda_2", ["failed", "failed"]),
+])
+def test_rescaling_of_the_regulariser(mapping: str, expected: list[str]) -> None:
+    got = steps(RESCALING + f"$$ {mapping} $$")
+    assert [s.verdict for s in got] == ["definition", "definition", "definition", *expected]
+    if expected[0] == "failed":
+        assert "a^{2}" in got[3].message
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("$$ \\frac{\\partial E}{\\partial w_{ji}} = \\frac{E(w_{ji} + \\epsilon) - E(w_{ji} - \\epsilon)}{2 \\epsilon} "
+     "+ O(\\epsilon^2) $$", ["proved"]),
+    ("$$ \\frac{\\partial E}{\\partial w_{ji}} = \\frac{E(w_{ji} + \\epsilon) - E(w_{ji})}{\\epsilon} + O(\\epsilon) $$",
+     ["proved"]),
+    ("$$ \\frac{\\partial E}{\\partial w_{ji}} = \\frac{E(w_{ji} + \\epsilon) - E(w_{ji})}{\\epsilon} + O(\\epsilon^2) $$",
+     ["failed"]),
+])
+def test_orders_of_finite_differences(text: str, expected: list[str]) -> None:
+    assert verdicts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("$$ \\left( \\mathbf{M} + \\mathbf{v} \\mathbf{v}^{\\mathrm{T}} \\right)^{-1} = \\mathbf{M}^{-1} - "
+     "\\frac{(\\mathbf{M}^{-1} \\mathbf{v})(\\mathbf{v}^{\\mathrm{T}} \\mathbf{M}^{-1})}{1 + \\mathbf{v}^{\\mathrm{T}} "
+     "\\mathbf{M}^{-1} \\mathbf{v}} $$", ["verified"]),
+    ("$$ \\left( \\mathbf{M} + \\mathbf{v} \\mathbf{v}^{\\mathrm{T}} \\right)^{-1} = \\mathbf{M}^{-1} - "
+     "\\frac{(\\mathbf{M}^{-1} \\mathbf{v})(\\mathbf{v}^{\\mathrm{T}} \\mathbf{M}^{-1})}{1 - \\mathbf{v}^{\\mathrm{T}} "
+     "\\mathbf{M}^{-1} \\mathbf{v}} $$", ["failed"]),
+    ("$$ \\mathbf{H}_L = \\alpha \\mathbf{I} + \\sum_{n=1}^{L} \\mathbf{b}_n \\mathbf{b}_n^{\\mathrm{T}} $$\n\n"
+     "$$ \\mathbf{H}_{L+1} = \\mathbf{H}_L + \\mathbf{b}_{L+1} \\mathbf{b}_{L+1}^{\\mathrm{T}} $$\n\n"
+     "$$ \\mathbf{H}_{L+1} = \\mathbf{H}_L + 2 \\mathbf{b}_{L+1} \\mathbf{b}_{L+1}^{\\mathrm{T}} $$",
+     ["definition", "verified", "failed"]),
+])
+def test_weight_space_matrices(text: str, expected: list[str]) -> None:
+    assert verdicts(text) == expected
+
+
+def test_unreadable_block_does_not_hide_the_others() -> None:
+    text = ("$$ \\frac{\\partial E_n}{\\partial w_{kj}^{(2)}} = \\delta_k z_j $$\n\n"
+            "$$ \\frac{\\partial E_n}{\\partial a_j} = \\foo{a_j} $$\n\n"
+            "$$ \\frac{\\partial E_n}{\\partial w_{kj}^{(2)}} = \\delta_k z_j + 1 $$\n")
+    got = steps(text)
+    assert [s.verdict for s in got] == ["proved", "unsupported", "failed"]
+    assert got[1].message.startswith("cannot read:") and "notes.md:3:" in got[1].message
+
+
+def test_relations_that_are_not_checked_are_reported() -> None:
+    got = steps("$$ p(\\mathbf{w}) \\propto \\exp\\left( -\\frac{\\alpha}{2} \\mathbf{w}^{\\mathrm{T}} \\mathbf{w} \\right) $$")
+    assert [s.verdict for s in got] == ["unsupported"]
+    assert "proportionality" in got[0].message
+
+
+def test_continued_chain_across_displays() -> None:
+    text = ("$$ \\frac{\\partial^2 E_n}{\\partial w_{kj}^{(2)} \\partial w_{k'j'}^{(2)}} = "
+            "\\frac{\\partial}{\\partial w_{kj}^{(2)}} \\left( \\delta_{k'} z_{j'} \\right) $$\n\n"
+            "$$ = z_j z_{j'} M_{kk'} $$\n")
+    assert verdicts(text) == ["proved", "proved"]

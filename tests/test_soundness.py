@@ -1,0 +1,174 @@
+"""Issue 9: wrong verdicts fixed as kinds — every case of shared/cases/soundness is a test here.
+
+Kinds: rewrite rules applied without their side conditions (ranges of a Kronecker collapse,
+bias index 0, bounds M − 1), numeric instances that never exercise part of a statement
+(biases, boundary index values, unequal sizes), approximations that could never fail.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symhess import model as md
+from symhess import network as nw
+from symhess.calculus import collapse, derivative, provably_equal
+from symhess.check import check_text
+from symhess.equivalence import decide
+from symhess.network import DELTA, MM, W1, W2, X, Z, hp, i, j, jp, k, kp
+from symhess.notation.interpret import COL, ROW, Meaning
+
+KD = sp.KroneckerDelta
+M, D, K = nw.SIZES["j"], nw.SIZES["i"], nw.SIZES["k"]
+HOLDS = {"proved", "verified"}
+
+
+def verdicts(text: str) -> list[str]:
+    return [s.verdict for d in check_text(text, "case.md").derivations for s in d.steps]
+
+
+# ------------------------------------------------------------------ s01: Kronecker ranges
+@pytest.mark.parametrize("latex, expected", [
+    (r"\sum_{j'=2}^{M} I_{jj'} z_{j'} = z_j", {"failed"}),                        # false at j = 1
+    (r"\sum_{j'=1}^{M} I_{jj'} z_{j'} = z_j", HOLDS),
+    (r"\frac{\partial}{\partial w_{k0}^{(2)}} \sum_{j=1}^{M} w_{kj}^{(2)} z_j = 0", HOLDS),
+    (r"\frac{\partial}{\partial w_{k0}^{(2)}} \sum_{j=0}^{M} w_{kj}^{(2)} z_j = 1", HOLDS),
+    (r"\frac{\partial}{\partial w_{ji'}^{(1)}} \sum_{i=2}^{D} w_{ji}^{(1)} x_i = x_{i'}", {"failed"}),
+    (r"\sum_{j=1}^{M-1} I_{jj'} z_{j} = z_{j'}", {"failed"}),                    # false at j' = M
+    (r"\sum_{j=0}^{M} I_{jj'} z_{j} = z_{j'}", HOLDS),                           # 1..M within 0..M
+    (r"\sum_{i=1}^{M} I_{ii'} x_{i} = x_{i'}", {"failed", "unsupported"}),      # M is not D: x_3 at D = 2
+])
+def test_s01_delta_collapses_only_inside_its_range(latex: str, expected: set[str]) -> None:
+    (v,) = verdicts(f"$$ {latex} $$")
+    assert v in expected
+
+
+@pytest.mark.parametrize("expr, expected", [
+    (sp.Sum(KD(j, jp) * Z[jp], (jp, 2, M)), None),            # not established: stays a sum
+    (sp.Sum(KD(j, jp) * Z[jp], (jp, 1, M)), Z[j]),
+    (sp.Sum(KD(j, jp) * Z[jp], (jp, 0, M)), Z[j]),
+    (sp.Sum(KD(j, jp) * Z[jp], (jp, 1, M - 1)), None),
+    (sp.Sum(KD(jp, 0) * Z[jp], (jp, 1, M)), sp.S.Zero),        # the bias index is outside 1..M
+    (sp.Sum(KD(jp, 0) * Z[jp], (jp, 0, M)), sp.S.One),         # z_0 = 1
+    (KD(j, 0) * Z[j], sp.S.Zero),                              # a hidden unit is never 0
+    (sp.Sum(Z[j], (jp, 3, M)), None),                          # M − 2 terms only when M ≥ 2
+    (sp.Sum(Z[j], (jp, 2, M)), (M - 1) * Z[j]),
+    (sp.Sum(Z[jp], (jp, 2, 1)), sp.S.Zero),                    # an empty range
+])
+def test_collapse_rules_establish_their_conditions(expr: sp.Expr, expected: sp.Expr | None) -> None:
+    out = collapse(expr)
+    if expected is None:
+        assert out.has(sp.Sum)
+    else:
+        assert sp.expand(out - expected) == 0
+
+
+def test_bias_weight_derivatives() -> None:
+    assert collapse(derivative(nw.A_OUT[k], W2[kp, 0])) == KD(k, kp)
+    assert collapse(derivative(nw.A_HID[j], W1[jp, 0])) == KD(j, jp)
+    assert collapse(derivative(Z[0], W1[j, i])) == 0
+    assert provably_equal(derivative(nw.E_N, W2[k, 0]), DELTA[k])
+
+
+# ------------------------------------------------------------------ s02: bias instances
+@pytest.mark.parametrize("latex, expected", [
+    (r"\sum_k w_{k0}^{(2)} = 0", {"failed"}),
+    (r"\sum_{i=0}^{D} w_{ji}^{(1)} x_i = \sum_{i=1}^{D} w_{ji}^{(1)} x_i", {"failed"}),
+    (r"\frac{\partial^2 E_n}{\partial w_{k0}^{(2)} \partial w_{k'0}^{(2)}} = M_{kk'}", HOLDS),
+    (r"\frac{\partial^2 E_n}{\partial w_{k0}^{(2)} \partial w_{k'0}^{(2)}} = M_{kk'} + w_{k0}^{(2)}",
+     {"failed"}),
+    (r"\frac{\partial^2 E_n}{\partial w_{j0}^{(1)} \partial w_{kj'}^{(2)}} = h'(a_j) \left\{ \delta_k "
+     r"I_{jj'} + z_{j'} \sum_{k'} w_{k'j}^{(2)} M_{kk'} \right\}", HOLDS),
+    (r"a_k = \sum_{j=0}^{M} w_{kj}^{(2)} z_j", HOLDS),
+    (r"a_j = \sum_{i=1}^{D} w_{ji}^{(1)} x_i", HOLDS),       # no bias mentioned: biases off
+])
+def test_s02_bias_weights_are_weights(latex: str, expected: set[str]) -> None:
+    (v,) = verdicts(f"$$ {latex} $$")
+    assert v in expected
+
+
+def test_failed_bias_counterexample_has_biases_on() -> None:
+    d = decide(Meaning(sp.Sum(W2[k, 0], (k, 1, K))), Meaning(sp.S.Zero))
+    assert d.verdict == "failed" and d.counterexample.sizes.get("bias") == 1
+
+
+def test_verified_message_says_what_it_ranged_over() -> None:
+    d = decide(Meaning(nw.A_OUT[k]), Meaning(sp.Sum(W2[k, j] * Z[j], (j, 0, M))))
+    assert d.verdict == "verified"
+    for part in ("instances", "(D, M, K) = (1, 1, 1)", "(2, 3, 1)", "biases on (x_0 = z_0 = 1",
+                 "and off", "every coincidence pattern of k", "boundary values 1 and the size",
+                 "evaluations in all"):
+        assert part in d.message
+
+
+def test_unequal_sizes_catch_a_wrong_bound() -> None:
+    d = decide(Meaning(sp.Sum(Z[j], (jp, 1, M))), Meaning(D * Z[j]))   # M z_j written D z_j
+    assert d.verdict == "failed" and d.counterexample.sizes["D"] != d.counterexample.sizes["M"]
+
+
+def test_boundary_value_one_is_sampled() -> None:
+    """Σ_{j'=2}^{M} z_{j'} I_{jj'} = z_j fails only at j = 1 once M ≥ 2."""
+    d = decide(Meaning(sp.Sum(KD(j, jp) * Z[jp], (jp, 2, M))), Meaning(Z[j]))
+    assert d.verdict == "failed" and d.counterexample.indices["j"] == 1
+
+
+# ------------------------------------------------------------------ s03: approximations
+OUTER = r"\sum_{n=1}^{N} \mathbf{b}_n \mathbf{b}_n^{\mathrm{T}}"
+
+
+@pytest.mark.parametrize("rhs, expected, words", [
+    (OUTER, "approximation", "small near a good fit"),
+    (r"-3 " + OUTER, "failed", "not small for any reason the book gives"),
+    (r"\sum_{n=1}^{N} (y_n - t_n) \nabla\nabla y_n", "failed", "not small for any reason"),
+    (r"\sum_{n=1}^{N} \nabla y_n \nabla y_n^{\mathrm{T}} + \sum_{n=1}^{N} (y_n - t_n) \nabla\nabla y_n",
+     "approximation", "holds exactly"),
+])
+def test_s03_approximation_needs_evidence(rhs: str, expected: str, words: str) -> None:
+    rep = check_text(rf"$$ \mathbf{{H}} \simeq {rhs} \quad (\because (5.82)) $$", "case.md")
+    (s,) = rep.derivations[0].steps
+    assert s.verdict == expected and words in s.message
+    if expected == "failed":
+        assert s.residual_latex and s.counterexample is not None
+
+
+def test_s03_without_an_error_in_force_nothing_is_small() -> None:
+    assert verdicts(rf"$$ \mathbf{{H}} \simeq {OUTER} $$") == ["failed"]
+
+
+def test_s03_diagonal_approximation() -> None:
+    text = (r"$$ \frac{\partial^2 E_n}{\partial a_j^2} \simeq h'(a_j)^2 \sum_k (w_{kj}^{(2)})^2 "
+            r"\frac{\partial^2 E_n}{\partial a_k^2} + h''(a_j) \sum_k w_{kj}^{(2)} "
+            r"\frac{\partial E_n}{\partial a_k} $$")
+    (s,) = check_text(text, "case.md").derivations[0].steps
+    assert s.verdict == "approximation" and "diagonal approximation neglects" in s.message
+    wrong = text.replace(r"h''(a_j) \sum_k", r"2 h''(a_j) \sum_k")
+    assert verdicts(wrong) == ["failed"]
+
+
+def test_optimum_condition_of_expected_loss() -> None:
+    """∫∫ (y − t) p(x, t) dx dt ≃ 0 at the optimum y = E[t|x]; ∫∫ (y − t)² p ≃ 0 is not."""
+    inner = sp.Integral((md.Yx(md.XV) - md.TV) * md.Pxt(md.XV, md.TV), md.XV, md.TV)
+    d = decide(Meaning(inner), Meaning(sp.S.Zero), approximate=True)
+    assert d.verdict == "approximation" and "E[t|x]" in d.message
+    sq = sp.Integral((md.Yx(md.XV) - md.TV) ** 2 * md.Pxt(md.XV, md.TV), md.XV, md.TV)
+    assert decide(Meaning(sq), Meaning(sp.S.Zero), approximate=True).verdict == "failed"
+
+
+def test_matrix_diagonal_approximation() -> None:
+    full = md.EH[ROW, COL]
+    diag = KD(ROW, COL) * md.EH[ROW, COL]
+    d = decide(Meaning(full, ROW, COL), Meaning(diag, ROW, COL), approximate=True)
+    assert d.verdict == "approximation"
+    assert decide(Meaning(full, ROW, COL), Meaning(2 * diag, ROW, COL), approximate=True).verdict == "failed"
+
+
+# ------------------------------------------------------------------ s04: the book's ∇y ∇y^T
+@pytest.mark.parametrize("outer, expected", [
+    (r"\nabla y_n \nabla y_n^{\mathrm{T}}", HOLDS),
+    (r"\nabla y_n (\nabla y_n)^{\mathrm{T}}", HOLDS),
+    (r"\nabla y_n \nabla y_n", {"failed", "unsupported"}),
+])
+def test_s04_book_transpose(outer: str, expected: set[str]) -> None:
+    text = (rf"$$ \nabla\nabla E = \sum_{{n=1}}^{{N}} {outer} + \sum_{{n=1}}^{{N}} (y_n - t_n) "
+            r"\nabla\nabla y_n \quad (\because (5.82)) $$")
+    (v,) = verdicts(text)
+    assert v in expected
