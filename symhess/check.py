@@ -136,6 +136,11 @@ class Report:
     def ok(self) -> bool:
         return all(d.verdict in ("ok", "xfail", "display") for d in self.derivations)
 
+    def _repr_html_(self) -> str:
+        """In Jupyter, the report as the HTML page of ``symhess check --format html``."""
+        from .render.html import report_html
+        return report_html(self, standalone=False)
+
     def summary(self) -> dict[str, int]:
         ders = self.derivations
         steps = [s for d in ders for s in d.steps]
@@ -471,6 +476,8 @@ def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, s
     """The smallest verified edit of the wrong side (the right one; the left one when the
     right is a book equation), within a bounded number of candidates."""
     transform = model.transform if model is not None else None
+    if _heavy(lhs.expr) or _heavy(rhs.expr):
+        return None, "no suggestion: the step is too large to search for one"
     if isinstance(cur.expr, ast.EqRef):
         judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform)
         found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left")
@@ -480,6 +487,13 @@ def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, s
     return found.best, found.message
 
 
+def _heavy(e: sp.Expr) -> bool:
+    """Too large for a suggestion search (bounded by size, not by time)."""
+    nested = max((len(x.limits) + sum(len(y.limits) for y in x.function.atoms(sp.Sum))
+                  for x in e.atoms(sp.Sum)), default=0)
+    return nested > 4 or sp.count_ops(e) > 400
+
+
 def _context(st: Setting, domain: str, chain: ast.Chain, model: ErrorModel | None) -> Context:
     in_force = {k.split("@")[0]: v for k, v in st.definitions.items() if k.endswith("@" + domain)}
     symbols = tuple((k, params, meaning) for k, (params, meaning, _) in st.symbols.items())
@@ -487,11 +501,26 @@ def _context(st: Setting, domain: str, chain: ast.Chain, model: ErrorModel | Non
     if model is not None and not model.linear_output:
         a = sp.Symbol("a")
         output = model.output(a)
-    generic = any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2
-                  and isinstance(n.sub[0], ast.Index) and n.sub[0].letter == "l"
-                  for m in chain.members for n in ast.walk(m.expr))
+    generic = _generic_units(chain)
     return Context(tuple(in_force.items()), symbols, st.one_pattern and "E" not in in_force,
                    output, generic)
+
+
+_GENERIC: dict[int, tuple[ast.Chain, bool]] = {}
+
+
+def _generic_units(chain: ast.Chain) -> bool:
+    """The chain uses PRML's generic unit notation (a weight w_{lk}); computed once per chain."""
+    hit = _GENERIC.get(id(chain))
+    if hit is not None and hit[0] is chain:
+        return hit[1]
+    found = any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2
+                and isinstance(n.sub[0], ast.Index) and n.sub[0].letter == "l"
+                for m in chain.members for n in ast.walk(m.expr))
+    if len(_GENERIC) > 256:
+        _GENERIC.clear()
+    _GENERIC[id(chain)] = (chain, found)
+    return found
 
 
 def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str]) -> None:
@@ -605,8 +634,12 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     if isinstance(node, ast.Paren):
         node = node.expr
     call_key = None
-    if isinstance(node, ast.Call) and not node.given:  # p(\mathbf{w}) = …
-        call_key = str(node)
+    if isinstance(node, ast.Call) and not node.given and node.func.name not in ("h", "sigma"):
+        try:  # p(\mathbf{w}) = …: a function symhess does not know is defined here
+            interpret(node, ctx)
+        except (Unsupported, IllFormed):
+            from .notation.unparse import latex
+            call_key = latex(node)
     if not isinstance(node, ast.Symbol) and call_key is None:
         return None
     line = base["line"]

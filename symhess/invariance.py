@@ -55,7 +55,7 @@ def plain(node: ast.Node) -> sp.Expr:
 
     >>> from symhess.notation.parser import parse_display
     >>> plain(parse_display(r"a^{1/2} \lambda_1 = 0").statements[0].members[0].expr)
-    sqrt(a)*\lambda_{1}
+    \lambda_{1}*sqrt(a)
     """
     if isinstance(node, ast.Number):
         return sp.Rational(node.text)

@@ -115,8 +115,8 @@ def test_json_contract(seed_report) -> None:
     step = data["files"][0]["derivations"][0]["steps"][0]
     assert set(step) >= {"index", "line", "verdict", "justification", "assumptions",
                          "residual_latex", "counterexample", "message"}
-    assert set(data["summary"]) == {"derivations", "steps", "proved", "verified", "failed",
-                                    "unsupported", "approximation"}
+    assert set(data["summary"]) == {"displays", "derivations", "steps", "proved", "verified", "definition",
+                                    "failed", "unsupported", "approximation", "xfail", "xpass"}
     cex = next(s["counterexample"] for f in data["files"] for d in f["derivations"]
                for s in d["steps"] if s["counterexample"])
     assert set(cex) == {"sizes", "indices", "values"}
@@ -147,8 +147,10 @@ def test_r_operator_steps() -> None:
 
 
 def test_sum_of_squares_citation_puts_error_model_in_force() -> None:
-    general = check_text("$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$", "g.md")
+    general = check_text("$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$", "g.md", strict=True)
     assert general.derivations[0].steps[0].verdict == "failed"  # needs the sum-of-squares error
+    inferred = check_text("$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$", "g.md")
+    assert inferred.derivations[0].steps[0].verdict == "proved" and inferred.notes  # read under 5.104
     text = ("$$ \\delta_k = y_k - t_k \\quad (\\because (5.104)) $$\n\n"
             "$$ \\mathcal{R}\\{\\delta_k\\} = \\mathcal{R}\\{y_k\\} $$\n")
     d1, d2 = check_text(text, "s.md").derivations

@@ -125,9 +125,12 @@ def test_check_exit_codes(capsys, tmp_path: Path) -> None:
 def test_check_parse_error_names_location(capsys, tmp_path: Path) -> None:
     f = tmp_path / "broken.md"
     f.write_text("intro\n$$\na = \\frac{1}{2\n$$\n", encoding="utf-8")
-    code, _, err = run(capsys, "check", str(f))
-    assert code == 2
-    assert re.search(re.escape(str(f)) + r":\d+:\d+: expected '}' to close '\{' opened at 3:", err)
+    code, out, err = run(capsys, "check", str(f), "--format", "json")
+    assert code == 1  # an unreadable block is that block's result; exit 2 is for unreadable files
+    (step,) = json.loads(out)["files"][0]["derivations"][0]["steps"]
+    assert step["verdict"] == "unsupported"
+    assert re.search(r"cannot read: expected '}' to close '\{' opened at 3:\d+.*" + re.escape(str(f))
+                     + r":\d+:\d+", step["message"])
     assert "Traceback" not in err
 
 
