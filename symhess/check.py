@@ -42,7 +42,7 @@ from . import network as nw
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
 from .equivalence import Counterexample, Decision, decide
-from .errors import InputError
+from .errors import InputError, SymhessError
 from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
 from .notation import ast
@@ -188,6 +188,7 @@ class _Job:
     prose: tuple[str, ...]  # cited numbers and notes from the line before the display
     number: int             # the step's number within its display
     domain: str = "network"
+    approximate: bool = False  # the prose before the display says what it neglects
     result: StepResult | None = None
 
 
@@ -223,6 +224,11 @@ def check_blocks(blocks: list[Block], path: str,
             continue
         prose = _prose_context(b)
         conds = tuple(c for c in (_prose_condition(b),) if c is not None)
+        _prose_definitions(b, setting)
+        before = (b.before or "").lower()
+        if _ONE_PATTERN.search(before):
+            setting.one_pattern = True
+        approx = bool(_NEGLECT.search(before))
         number = 0
         for chain in disp.statements:
             if chain.continues:
@@ -240,7 +246,8 @@ def check_blocks(blocks: list[Block], path: str,
             domain = chain_domain(chain)
             for s in range(1, len(chain.members)):
                 number += 1
-                job = _Job(n, chain, s, setting.copy(), conds, prose, number, domain)
+                job = _Job(n, chain, s, setting.copy(), conds, prose, number,
+                           _step_domain(chain, s, domain), approx)
                 job.result = _guarded(job, setting)
                 jobs.append(job)
                 items.append(job)
@@ -331,6 +338,36 @@ def _prose_context(b: Block) -> tuple[str, ...]:
     return tuple(cited(getattr(b, "before", "") or ""))
 
 
+_ONE_PATTERN = re.compile(r"one (?:training )?pattern|single (?:training )?pattern|one data point|"
+                          r"一つのパターン|1つのパターン|1 つのパターン")
+_NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似")
+
+
+def _prose_definitions(b: Block, setting: Setting) -> None:
+    """Definitions written inline in the line before a display ("For $E = \\frac12 …$, …")."""
+    text = (b.before or "").strip()
+    if not text or len(text) > 400:
+        return
+    for m in _INLINE.finditer(text):
+        math = m.group(1) or m.group(2)
+        try:
+            disp = _parse_display(math, path=b.path, line=max(b.line - 1, 1), col=1) if _parse_display else None
+        except InputError:
+            continue
+        for chain in (disp.statements if disp else ()):
+            if len(chain.members) < 2 or chain.members[1].relation not in ("=", ":=", "\\equiv"):
+                continue
+            domain = chain_domain(chain)
+            model, _ = setting.error_model()
+            try:
+                ctx = _context(setting, domain, chain, model)
+                _definition(chain.members[0].expr, chain.members[1], setting, ctx, domain,
+                            dict(index=0, line=max(b.line - 1, 1), col=1, justification=None),
+                            forced=chain.members[1].relation != "=")
+            except (SymhessError, ValueError, TypeError, ArithmeticError):
+                continue
+
+
 def _prose_condition(b: Block) -> ast.Condition | None:
     """A condition in a short line of prose right before the display ("When $j \\neq j'$:")."""
     text = (getattr(b, "before", "") or "").strip()
@@ -346,9 +383,17 @@ def _prose_condition(b: Block) -> ast.Condition | None:
             c = parse_condition(math, path=b.path, line=max(b.line - 1, 1), col=1)
         except InputError:
             continue
-        if c is not None:
+        if c is not None and (c.relation != "=" or (_as_index(c.lhs) is not None and _as_index(c.rhs)
+                                                    is not None) or _is_model_output(c.lhs)):
             return c
     return None
+
+
+def _is_model_output(node: ast.Node) -> bool:
+    """``y`` or ``y(\\mathbf{x}, \\mathbf{w})`` (the condition of 1.89)."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    return isinstance(node, ast.Symbol) and node.name == "y" and not node.sub
 
 
 # --------------------------------------------------------------------------- one step
@@ -356,6 +401,11 @@ def _guarded(job: _Job, setting: Setting) -> StepResult:
     """:func:`_decide_job`, with a bug in symhess reported as this step's result, not a crash."""
     try:
         return _decide_job(job, setting)
+    except (Unsupported, IllFormed) as exc:
+        cur = job.chain.members[job.s]
+        pos = cur.pos if cur.pos.line else cur.expr.pos
+        return StepResult(job.number, pos.line, pos.col, "unsupported", exc.reason + _at(exc.pos),
+                          cur.justification)
     except (RecursionError, MemoryError, ArithmeticError, ValueError, TypeError, KeyError,
             IndexError, AttributeError, NotImplementedError) as exc:
         cur = job.chain.members[job.s]
@@ -380,6 +430,13 @@ def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
     domain = job.domain
     for num in dict.fromkeys(x.strip() for x in cites):
         _bring(num, st, domain, subs, assumptions)
+        rec = cat.BOOK.get(num)
+        if rec is not None and rec.error_model not in (None, "sum_of_squares") and domain != "network":
+            pos0 = cur.pos if cur.pos.line else cur.expr.pos
+            return StepResult(job.number, pos0.line, pos0.col, "unsupported",
+                              f"({num}) puts the {ERROR_MODELS[rec.error_model].text} in force; symhess "
+                              "models it for one pattern's error E_n of the network, not for sums over "
+                              "data points or integrals", cur.justification, tuple(assumptions))
     conds = list(job.conditions)
     if cur.condition is not None:
         conds.append(cur.condition)
@@ -404,11 +461,16 @@ def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
         assumptions.append(ONE_PATTERN_NOTE)
     base["assumptions"] = tuple(dict.fromkeys(assumptions))
     rel = cur.relation
+    if job.approximate and rel == "=":  # "neglecting the off-diagonal terms, we obtain … = …"
+        cur = replace(cur, approximate=True)
+        base["assumptions"] = base["assumptions"] + ("read as an approximation: the line before says what "
+                                                     "is neglected",)
     if rel in ("\\to",):
         return _mapping(prev, cur, st, ctx, base)
     if rel not in ("=", ":=", "=:", "\\equiv", "\\simeq", "\\approx"):
         return StepResult(verdict="unsupported", message=_unchecked_relation(rel), **base)
-    defining = rel in (":=", "\\equiv") or (rel == "=" and s == 1)
+    defining = rel in (":=", "\\equiv") or (rel == "=" and all(
+        m.relation in ("", "\\to") for m in chain.members[:s]))
     if rel == "=:":
         prev, cur = cur, prev
         defining = True
@@ -677,6 +739,10 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
                           message=f"a definition that contradicts the built-in meaning of {node}: "
                           + d.message, residual_latex=d.residual_latex,
                           counterexample=d.counterexample, **base)
+    if isinstance(node, ast.Symbol) and node.bold and not all(isinstance(i, ast.Index) for i in node.sub):
+        _unread(node, None, st, f"line {line} defines it by a recurrence, which symhess does not expand", line)
+        return StepResult(verdict="definition", message=f"defines {node} by a recurrence; symhess does not "
+                          "expand recurrences, so later steps that use it are not checked", **base)
     matrix = isinstance(node, ast.Symbol) and node.bold and is_matrix_statement(cur.expr) and all(
         isinstance(i, ast.Index) for i in node.sub)
     if matrix:
@@ -687,8 +753,10 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         if matrix:
             return StepResult(verdict="definition", message=f"defines {node} (a weight-space matrix) for "
                               "the rest of the document", **base)
-        return StepResult(verdict="unsupported", message=f"defines {node}, but its right side cannot "
-                          f"be read: {exc.reason}{_at(exc.pos)}", **base)
+        _unread(node if call_key is None else None, call_key, st, f"line {line}: {exc.reason}", line)
+        return StepResult(verdict="definition", message=f"defines {call_key or node}; its right side is not "
+                          f"read ({exc.reason}{_at(exc.pos)}), so later steps that use it are not checked",
+                          **base)
     if open_e:
         key = "E@" + domain
         st.definitions[key] = rhs.expr
@@ -712,6 +780,17 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     st.symbols[key] = (tuple(params), rhs, line)
     return StepResult(verdict="definition", message=f"defines {node} for the rest of the document",
                       **base)
+
+
+def _unread(node: ast.Symbol | None, call_key: str | None, st: Setting, why: str, line: int) -> None:
+    """Record that a quantity is defined but its definition cannot be used."""
+    meaning = Meaning(sp.S.Zero, readings=("unread: " + why,))
+    if call_key is not None:
+        st.symbols[call_key] = ((), meaning, line)
+        return
+    if node is not None:
+        st.symbols[symbol_key(node)] = (tuple(sp.Symbol(f"p{i}") for i in range(len(node.sub))), meaning, line)
+        st.matrices[symbol_key(node)] = ((), None)
 
 
 def _is_n(sub: tuple[Any, ...]) -> bool:
@@ -766,14 +845,19 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         t = transformation(node, cur.expr)
     except Unsupported as exc:
         return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
-    target = [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
+    quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
+    target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
         return StepResult(verdict="definition", message=f"a transformation {t.key} → … put in force "
                           "for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
     named, _line = st.named[num]
-    res = check_rescaling(named, t, st.mappings)
+    try:
+        res = check_rescaling(named, t, st.mappings)
+    except Unsupported as exc:
+        return StepResult(verdict="unsupported", message=f"a rescaling of {t.key}, but ({num}) cannot be "
+                          f"checked for invariance: {exc.reason}", **base)
     rec = cat.BOOK.get(num)
     base = dict(base)
     base["assumptions"] = tuple(base.get("assumptions", ())) + (
@@ -808,7 +892,13 @@ def _infer(jobs: list[_Job], setting: Setting) -> str | None:
     best: tuple[int, str, list[StepResult]] | None = None
     for key, model in ERROR_MODELS.items():
         note = f"{model.text} — inferred from line {{line}}; state it to make it explicit"
-        redone = [_decide_job(j, j.setting, model, note, in_place=False) for j in failed]
+        redone = []
+        for j in failed:
+            try:
+                redone.append(_decide_job(j, j.setting, model, note, in_place=False))
+            except (SymhessError, ArithmeticError, ValueError, TypeError, KeyError, IndexError,
+                    AttributeError, NotImplementedError, RecursionError):
+                redone.append(j.result)  # type: ignore[arg-type]
         held = sum(r.verdict in _CHECKED for r in redone)
         if not any(r.verdict in _CHECKED for j, r in zip(failed, redone) if j in evidence):
             continue
@@ -883,6 +973,16 @@ def check_chain(chain: ast.Chain, setting: Setting | dict[str, Any] | None = Non
         st.definitions["error_model@network"] = sp.Symbol(st.error.key)
         st.notes["error_model@network"] = st.error_note or st.error.text
     return out
+
+
+def _step_domain(chain: ast.Chain, s: int, whole: str) -> str:
+    """The setting of step ``s``: that of its own two members, else the chain's.
+
+    A member elsewhere in the chain (perhaps one that cannot be read) does not change how
+    this step is read unless the step itself says nothing of its setting.
+    """
+    own = chain_domain(ast.Chain(chain.members[s - 1:s + 1]))
+    return whole if own == "network" else own
 
 
 def chain_domain(chain: ast.Chain) -> str:

@@ -201,7 +201,7 @@ class Setting:
         return None, None
 
 
-ONE_PATTERN_NOTE = ("E read as one pattern's error E_n: the document has no data index, as in "
-                    "PRML §5.4.6")
+ONE_PATTERN_NOTE = ("E read as one pattern's error E_n (PRML §5.4.6): the document has no data "
+                    "index, or its text says so")
 __all__ = ["ERROR_MODELS", "ErrorModel", "ONE_PATTERN_NOTE", "Setting", "UserError", "logistic",
            "output_function"]

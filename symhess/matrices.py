@@ -146,6 +146,8 @@ class _Env:
 
     def defined(self, key: str, node: ast.Symbol) -> Any:
         params, body = self.defs[key]
+        if body is None:
+            raise NotMatrix(f"{node} is defined in the document in a way symhess cannot expand", node.pos)
         if len(params) != len(node.sub):
             raise NotMatrix(f"{node} is defined with {len(params)} subscript(s)", node.pos)
         values = [self.integer(i) for i in node.sub]

@@ -353,6 +353,25 @@ class SumOver:
 
 
 @dataclass(frozen=True)
+class EvalAt:
+    """A derivative evaluated at shifted arguments: ``\\frac{\\partial E}{\\partial w_{ji}}(w_{lk}+\\epsilon)``.
+
+    ``expr`` is the :class:`Derivative` (with ``of``); ``args`` the bracket's arguments, each a
+    weight plus or minus something (PRML 5.91: the gradient at ``w_{lk} + ε``, the other
+    weights held fixed).
+
+    >>> e = EvalAt(Derivative(1, (Symbol("w", (), None, 0, False),), Symbol("E", (), None, 0, False)),
+    ...            (Add(((1, Symbol("w", (), None, 0, False)), (1, Symbol("epsilon", (), None, 0, False)))),))
+    >>> len(e.args)
+    1
+    """
+
+    expr: Derivative
+    args: tuple[Node, ...]
+    pos: Pos = _pos()
+
+
+@dataclass(frozen=True)
 class EqRef:
     """A whole chain member ``(5.83)``: claims equality with that PRML equation.
 
@@ -366,7 +385,7 @@ class EqRef:
 
 Node = Union[
     Index, Number, Symbol, Call, Add, Mul, Frac, Pow, Transpose, Derivative, Nabla, ROp,
-    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver,
+    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver, EvalAt,
 ]
 
 
@@ -506,11 +525,12 @@ def walk(node: Node) -> Iterator[Node]:
 
 _NODE_TYPES = (
     Index, Number, Symbol, Call, Add, Mul, Frac, Pow, Transpose, Derivative, Nabla, ROp,
-    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver,
+    Apply, Sum, Integral, Paren, EqRef, Div, Func, Abs, Order, SumOver, EvalAt,
 )
 
 __all__ = [
     "Abs", "Add", "Apply", "Call", "Chain", "Condition", "Derivative", "Display", "Div", "EqRef",
+    "EvalAt",
     "Func", "Index", "Integral", "Member", "Mul", "Nabla", "Node", "Number", "Order", "Paren",
     "Pos", "Pow", "ROp", "Sum", "SumOver", "Symbol", "Transpose", "children", "walk",
 ]

@@ -114,7 +114,7 @@ def interpret(node: ast.Node, ctx: Context = Context()) -> Meaning:
 _SIZE_NAMES = {"D": "i", "M": "j", "K": "k", "N": "n", "W": "r"}
 # Letters that name network or model quantities: written without their subscripts they are
 # a mistake to report, never a constant.
-_NETWORK_LETTERS = frozenset("a b h t w x y z v E H I M T delta nabla".split())
+_NETWORK_LETTERS = frozenset("h t w x y z v E H I M T delta nabla".split())
 
 
 class _Interpreter:
@@ -237,6 +237,9 @@ class _Interpreter:
         found = self.ctx.defined(key)
         if found is not None:
             params, meaning = found
+            if meaning.readings and meaning.readings[0].startswith("unread:"):
+                raise Unsupported(f"{node} is defined in the document, but that definition could not "
+                                  f"be used ({meaning.readings[0][7:].strip()})", node.pos)
             if len(params) != len(node.sub):
                 raise Unsupported(f"{node} is defined with {len(params)} subscript(s), used "
                                   f"with {len(node.sub)}", node.pos)
@@ -264,8 +267,7 @@ class _Interpreter:
             self.readings.append(r"z_i read as x_i (PRML 5.79: z_i = x_i for an input unit)")
             return Meaning(nw.X[self.idx(node.sub[0], node.pos)])
         if node.name == "E" and not node.sub and self.ctx.one_pattern and self.ctx.lookup("E") is None:
-            self.readings.append(r"E read as one pattern's error E_n (no data index in the document, "
-                                 r"as in PRML \S 5.4.6)")
+            self.readings.append("E read as one pattern's error E_n (PRML §5.4.6)")
             return Meaning(nw.E_N)
         if node.name == "y" and letters == "k" and self.ctx.output is not None:
             a = self.idx(node.sub[0], node.pos)
@@ -680,9 +682,17 @@ def _bad(what: str, pos: ast.Pos) -> sp.Expr:
 def symbol_key(node: ast.Symbol) -> str:
     """How a symbol is written without its subscripts: the key of a document's definition.
 
-    >>> print(symbol_key(ast.Symbol("a", (ast.Index("j", 0),), None, 0, False, accent="hat")))
-    \hat{a}_{·}
+    >>> print(symbol_key(ast.Symbol("a", (ast.Index("j", 1),), None, 0, False, accent="hat")))
+    \hat{a}_{j}
     """
     from dataclasses import replace as _replace
     head = str(_replace(node, sub=()))
-    return head + ("_{" + "·" * len(node.sub) + "}" if node.sub else "")
+
+    def letter(i: object) -> str:  # the range of a subscript: j and j' alike, L and L+1 alike
+        if isinstance(i, ast.Index):
+            return i.letter
+        if isinstance(i, ast.Number):
+            return i.text
+        found = [n.letter for n in ast.walk(i) if isinstance(n, ast.Index)]  # type: ignore[arg-type]
+        return found[0] if found else "·"
+    return head + ("_{" + "".join(letter(i) for i in node.sub) + "}" if node.sub else "")

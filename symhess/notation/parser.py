@@ -98,7 +98,8 @@ _UNICODE_GREEK = {
 # Commands that become one token: name -> (type, value)
 _SIMPLE: dict[str, tuple[str, str]] = {
     "frac": ("FRAC", "\\frac"), "tfrac": ("FRAC", "\\tfrac"), "dfrac": ("FRAC", "\\dfrac"),
-    "partial": ("PARTIAL", "\\partial"), "nabla": ("NABLA", "\\nabla"),
+    "partial": ("PARTIAL", "\\partial"), "part": ("PARTIAL", "\\partial"),
+    "nabla": ("NABLA", "\\nabla"),
     "sum": ("SUM", "\\sum"), "int": ("INT", "\\int"),
     "cdot": ("MULOP", "\\cdot"), "times": ("MULOP", "\\times"), "ast": ("MULOP", "*"),
     "top": ("TOP", "T"), "intercal": ("TOP", "T"),
@@ -222,6 +223,14 @@ _RM_GROUP = re.compile(r"\{\s*\\(?:rm|mathrm)\s*([dT])\s*\}")
 # A relation written in a justification's text: (j = j'), (z_j \neq 0), (y = \mathbb{E}[t|x]).
 _REL_TEXT = re.compile(r"(?<![\\A-Za-z])=|[<>≠≤≥]|\\(?:neq?|leq?|geq?|in|notin)(?![A-Za-z])")
 _STAR_SUP = re.compile(r"\{\s*(?:\*|\\star|\\ast)\s*\}|\*|\\star(?![A-Za-z])|\\ast(?![A-Za-z])")
+# A transpose written with a text or roman T, or \top / \intercal: ^{\text{T}}, ^\mathrm{T},
+# ^{\rm T}, ^{\top}, ^\intercal (a bare ^T and ^{T} are read by the grammar).
+_T_WORD = r"(?:\\(?:text|textrm|textnormal|mbox|mathrm|mathsf|textsf|operatorname)\s*\{\s*T\s*\}" \
+          r"|\\(?:top|intercal)(?![A-Za-z]))"
+_TOP_SUP = re.compile(r"\{\s*(?:" + _T_WORD + r"|\\(?:rm|mathrm)\s*T(?![A-Za-z]))\s*\}|" + _T_WORD)
+# \nabla_{\mathbf{w}}, \nabla_\mathbf{w}, \nabla_w: the gradient with respect to the weights.
+_NABLA_SUB = re.compile(r"\s*_\s*(\{\s*)?(?:\\(?:mathbf|boldsymbol|bm)\s*(?:\{\s*w\s*\}|w)|w)"
+                        r"(?(1)\s*\})")
 
 
 class _Lexer:
@@ -242,6 +251,7 @@ class _Lexer:
         self.accent_close: dict[int, int] = {}  # offset of an accent's '}' -> index of ACCENT
         self.after_close: dict[int, int] = {}  # offset of \underbrace{…}'s '}' -> end of _{…}
         self.conditions: dict[int, tuple[int, str, bool]] = {}
+        self.bold_ranges: list[tuple[int, int]] = []  # \boldsymbol{…} groups: letters bold
 
     # -- helpers
     def _err(self, message: str, offset: int) -> InputError:
@@ -466,7 +476,10 @@ class _Lexer:
             elif ch == "\\":
                 p = self._command(p)
             elif ch.isascii() and ch.isalpha():
-                self._emit("D" if ch == "d" else "LETTER", ch, p, p + 1)
+                if self.bold_ranges and self._bold_at(p):
+                    self._emit("BOLD", ch, p, p + 1)
+                else:
+                    self._emit("D" if ch == "d" else "LETTER", ch, p, p + 1)
                 p += 1
             elif ch.isdigit() and ch.isascii():
                 if self.toks and self.toks[-1].type in ("SUB", "SUP"):
@@ -504,6 +517,11 @@ class _Lexer:
         m = _STAR_SUP.match(t, q)
         if m:
             self._emit("STAR", "*", p, m.end())
+            return m.end()
+        m = _TOP_SUP.match(t, q)
+        if m:
+            self._emit("SUP", "^", p, p + 1)
+            self._emit("TOP", "T", q, m.end())
             return m.end()
         self._emit("SUP", "^", p, p + 1)
         return p + 1
@@ -564,6 +582,62 @@ class _Lexer:
         if ch == "$":
             raise self._err("unexpected '$' inside display math", p)
         raise self._err(f"unexpected character {ch!r}", p)
+
+    def _bold(self, p: int, end: int, name: str) -> int:
+        """``\\mathbf{w}``; ``\\mathbf{v v}`` / ``\\mathbf{vv}`` is a product of bold letters;
+        ``\\boldsymbol{v^{T} M^{-1}}`` a bracket whose letters are bold."""
+        q = self._skip_ws(end)
+        if q >= len(self.text) or self.text[q] != "{":
+            letter, q = self._font_arg(end, name)
+            self._emit("BOLD", letter, p, q)
+            return q
+        content, after = self._group(q, f"\\{name}")
+        name_ = content.strip()
+        if (len(name_) == 1 and name_.isascii() and name_.isalpha()) \
+                or (name_.startswith("\\") and name_[1:] in GREEK):
+            self._emit("BOLD", name_.lstrip("\\"), p, after)
+            return after
+        if name_ and re.fullmatch(r"[A-Za-z\s]+", name_):  # a run of letters: one bold symbol each
+            spots = [q + 1 + k for k, ch in enumerate(content) if ch.isalpha()]
+            for k, at in enumerate(spots):
+                self._emit("BOLD", self.text[at], p if k == 0 else at,
+                           after if k == len(spots) - 1 else at + 1)
+            return after
+        if self.hidden + len(self.stack) >= _MAX_DEPTH:
+            raise self._err(f"brackets nested more than {_MAX_DEPTH} deep", q)
+        self.bold_ranges.append((q, after))
+        return q  # the '{' is lexed next, as a grouping brace; its letters are bold
+
+    def _bold_at(self, p: int) -> bool:
+        """Inside ``\\boldsymbol{…}`` and not in a sub/superscript there (``v^{T}``, ``x_n``)."""
+        while self.bold_ranges and self.bold_ranges[-1][1] <= p:
+            self.bold_ranges.pop()
+        if not any(lo < p < hi for lo, hi in self.bold_ranges):
+            return False
+        if self.toks and self.toks[-1].type in ("SUB", "SUP"):
+            return False
+        lo = max(lo for lo, hi in self.bold_ranges if lo < p < hi)
+        return not any(at > lo and self.toks_before(at) in ("SUB", "SUP") for _, at in self.stack)
+
+    def toks_before(self, offset: int) -> str:  # noqa: D401
+        """The type of the token just before the bracket opened at ``offset``."""
+        for i in range(len(self.toks) - 1, 0, -1):
+            if self.toks[i].start == offset:
+                return self.toks[i - 1].type
+        return ""
+
+    def _nabla(self, p: int, end: int) -> int:
+        """``\\nabla``, also ``\\nabla_{\\mathbf{w}}`` / ``\\nabla_\\mathbf{w}`` (the same gradient)."""
+        m = _NABLA_SUB.match(self.text, end)
+        if m:
+            self._emit("NABLA", "\\nabla", p, m.end())
+            return m.end()
+        q = self._skip_ws(end)
+        if q < len(self.text) and self.text[q] == "_":
+            raise self._err("\\nabla_{…}: only the gradient with respect to the weights is read "
+                            "(\\nabla, \\nabla_{\\mathbf{w}})", p)
+        self._emit("NABLA", "\\nabla", p, end)
+        return end
 
     def _reason_here(self, p: int) -> int:
         if not self._top():
@@ -662,11 +736,13 @@ class _Lexer:
         if name in _TEXT_COMMANDS:
             return self._reason_here(p)
         if name in GREEK:
-            self._emit("LETTER", name, p, end)
+            self._emit("BOLD" if self.bold_ranges and self._bold_at(p) else "LETTER", name, p, end)
             return end
         if name in _RELATIONS:
             self._emit("REL", _RELATIONS[name], p, end)
             return end
+        if name == "nabla":
+            return self._nabla(p, end)
         if name in _SIMPLE:
             type_, value = _SIMPLE[name]
             self._emit(type_, value, p, end)
@@ -684,7 +760,9 @@ class _Lexer:
             for _ in range(2 if name == "iint" else 3):
                 self._emit("INT", "\\int", p, end)
             return end
-        if name in ("mathbf", "boldsymbol", "bm", "mathbfit", "vec", "bf"):
+        if name in ("mathbf", "boldsymbol", "bm", "mathbfit", "bf"):
+            return self._bold(p, end, name)
+        if name == "vec":
             letter, q = self._font_arg(end, name)
             self._emit("BOLD", letter, p, q)
             return q
@@ -811,7 +889,7 @@ def _condition_span(raw: str) -> tuple[int, str] | None:
     return start, text
 
 
-def _mark_calls(toks: list[_Tok]) -> None:
+def _mark_calls(toks: list[_Tok], text: str = "") -> None:
     """Retype the bracket after a function symbol as CALLPAREN/CALLBRACK; ``R\\{`` as ROP; ``O(`` as ORDER."""
     n = len(toks)
     for i, tok in enumerate(toks):
@@ -825,6 +903,11 @@ def _mark_calls(toks: list[_Tok]) -> None:
             nxt = toks[i + 1]
             toks[i + 1] = _Tok("CALLPAREN", nxt.value, nxt.start, nxt.end)
             continue
+        if tok.type == "FRAC":
+            j = _evaluated_derivative(toks, i, text)
+            if j is not None:
+                toks[j] = _Tok("CALLPAREN", toks[j].value, toks[j].start, toks[j].end)
+            continue
         if tok.type not in ("LETTER", "BB"):
             continue
         name = tok.value
@@ -836,10 +919,155 @@ def _mark_calls(toks: list[_Tok]) -> None:
             continue
         if toks[j].type == "LBRACK" and name != "E":
             continue
-        adjacent = toks[j].start == toks[j - 1].end
+        if not always and any(t.type == "SUB" for t in toks[i + 1:j]) \
+                and not _only_vectors(toks, j):
+            continue  # y_n(1 - y_n), E_n(w_{ji}+ε): a subscripted symbol times a bracket
+        adjacent = _adjacent(text, toks[j - 1].end, toks[j].start)
         if always or adjacent or _has_top_bar(toks, j):
             toks[j] = _Tok("CALLPAREN" if toks[j].type == "LPAREN" else "CALLBRACK",
                            toks[j].value, toks[j].start, toks[j].end)
+
+
+_BETWEEN_CALL = re.compile(r"\}*(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big|bigg|Bigg)(?![A-Za-z]))?")
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    """Nothing but an accent's ``}`` or a ``\\left`` between a function letter and its bracket."""
+    if not text:
+        return end == start
+    return _BETWEEN_CALL.fullmatch(text, end, start) is not None
+
+
+def _only_vectors(toks: list[_Tok], j: int) -> bool:
+    """Does the bracket at ``j`` hold only bold symbols separated by commas (``(\\mathbf{x}_n, \\mathbf{w})``)?"""
+    k, n = j + 1, len(toks)
+    while k < n:
+        if toks[k].type != "BOLD":
+            return False
+        k = _skip_scripts(toks, k + 1)
+        if k < n and toks[k].type == "COMMA":
+            k += 1
+            continue
+        return k < n and toks[k].type in ("RPAREN", "RBRACK")
+    return False
+
+
+def _symbol_end(toks: list[_Tok], k: int) -> int | None:
+    """Past a symbol (``\\hat{a}_j``, ``E_n``, ``{E_n}``, ``{w_{ji}}^2``) starting at ``k``, or None."""
+    n = len(toks)
+    if k < n and toks[k].type == "LBRACE":
+        end = _brace_end(toks, k)
+        return None if end is None or end == k + 1 else _skip_scripts(toks, end + 1)
+    if k < n and toks[k].type == "ACCENT":
+        k += 1
+    if k >= n or toks[k].type not in ("LETTER", "BOLD", "BB", "CAL"):
+        return None
+    return _skip_scripts(toks, k + 1)
+
+
+def _slash_derivatives(toks: list[_Tok]) -> list[_Tok]:
+    """``\\partial^2 E_n / \\partial a_k \\partial a_{k'}`` becomes the tokens of
+    ``\\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}}`` (the slash form of a derivative)."""
+    if not any(t.type == "DIVOP" for t in toks):
+        return toks
+    out: list[_Tok] = []
+    i, n = 0, len(toks)
+    while i < n:
+        tok = toks[i]
+        if tok.type != "PARTIAL":
+            out.append(tok)
+            i += 1
+            continue
+        k = i + 1
+        if k + 1 < n and toks[k].type == "SUP" and toks[k + 1].type == "NUMBER":
+            k += 2
+        elif k + 3 < n and toks[k].type == "SUP" and toks[k + 1].type == "LBRACE" \
+                and toks[k + 2].type == "NUMBER" and toks[k + 3].type == "RBRACE":
+            k += 4
+        end = _symbol_end(toks, k)
+        if end is None or end >= n or toks[end].type != "DIVOP":
+            out.append(tok)
+            i += 1
+            continue
+        den: list[_Tok] = []
+        m = end + 1
+        while m < n and toks[m].type == "PARTIAL":
+            stop = _symbol_end(toks, m + 1)
+            if stop is None:
+                break
+            den.extend(toks[m:stop])
+            m = stop
+        if not den:
+            out.append(tok)
+            i += 1
+            continue
+        at, mid, last = tok.start, toks[end].start, den[-1].end
+        out.append(_Tok("FRAC", "\\frac", at, at))
+        out.append(_Tok("LBRACE", "{", at, at))
+        out.extend(toks[i:end])
+        out.append(_Tok("RBRACE", "}", mid, mid))
+        out.append(_Tok("LBRACE", "{", toks[end].end, toks[end].end))
+        out.extend(den)
+        out.append(_Tok("RBRACE", "}", last, last))
+        i = m
+    return out
+
+
+def _brace_end(toks: list[_Tok], i: int) -> int | None:
+    """The index of the ``}`` matching the ``{`` at ``i``."""
+    depth = 0
+    for k in range(i, len(toks)):
+        if toks[k].type == "LBRACE":
+            depth += 1
+        elif toks[k].type == "RBRACE":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _evaluated_derivative(toks: list[_Tok], i: int, text: str) -> int | None:
+    """``\\frac{\\partial E}{\\partial w_{ji}}(w_{lk}+\\epsilon)``: the index of the ``(`` when a
+    derivative of E is followed at once by a bracket of shifted weights (PRML 5.91)."""
+    n = len(toks)
+    if i + 2 >= n or toks[i + 1].type != "LBRACE" or toks[i + 2].type not in ("PARTIAL", "D"):
+        return None
+    num_end = _brace_end(toks, i + 1)
+    if num_end is None or num_end + 1 >= n or toks[num_end + 1].type != "LBRACE":
+        return None
+    inner = [t for t in toks[i + 3:num_end] if t.type not in ("LBRACE", "RBRACE")]
+    k = 0
+    if inner and inner[0].type == "SUP":
+        k = 2
+    if k >= len(inner) or inner[k].type != "LETTER" or inner[k].value != "E":
+        return None
+    if _skip_scripts(inner, k + 1) != len(inner):
+        return None
+    den_end = _brace_end(toks, num_end + 1)
+    if den_end is None or den_end + 1 >= n or toks[den_end + 1].type != "LPAREN" \
+            or not _adjacent(text, toks[den_end].end, toks[den_end + 1].start):
+        return None
+    j = den_end + 1
+    k = j + 1
+    while True:  # each argument: a weight, then + or -
+        if k >= n or toks[k].type not in ("LETTER", "BOLD") or toks[k].value != "w":
+            return None
+        k = _skip_scripts(toks, k + 1)
+        if k >= n or toks[k].type != "ADDOP":
+            return None
+        depth = 0
+        while k < n:
+            t = toks[k].type
+            if t in _OPEN_TYPES:
+                depth += 1
+            elif t in _CLOSE_TYPES:
+                if depth == 0:
+                    return j if t == "RPAREN" else None
+                depth -= 1
+            elif t == "COMMA" and depth == 0:
+                break
+            k += 1
+        k += 1
 
 
 _OPEN_TYPES = frozenset({"LBRACE", "LPAREN", "LBRACK", "LCURLY", "CALLPAREN", "CALLBRACK"})
@@ -1293,6 +1521,15 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
             raise self._err(f"expected a variable after '{mark}'", _pos_of(var))
         return _Wrt(mark, (var,))
 
+    def wrt_braced(self, c: list[Any]) -> _Wrt:
+        """``\\partial{w_{ji}^{2}}``, ``\\partial{w}^2``: braces around the variable."""
+        mark, var = c[0], c[2]
+        return self.wrt([mark, self._apply_scripts(var, list(c[4:]))])
+
+    def eval_at(self, c: list[Any]) -> EvalAt:
+        deriv = c[0]
+        return EvalAt(deriv, tuple(c[2]), deriv.pos)
+
     def sum_head(self, c: list[Any]) -> _SumHead:
         lower, upper = c[1]
         return _SumHead(lower, upper, _tp(c[0]))
@@ -1369,6 +1606,16 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
     def _apply_scripts(self, node: Node, scripts: list[_Script]) -> Node:
         prev: _Script | None = None
         for s in scripts:
+            if s.kind == "sub" and prev is not None and prev.kind == "sup" \
+                    and isinstance(node, (Pow, Transpose)):
+                # w^2_{ji}, \mathbf{b}^T_n: the superscript written first
+                inner = node.base if isinstance(node, Pow) else node.expr
+                if isinstance(inner, Symbol) and not inner.sub:
+                    inner = replace(inner, sub=s.sub)
+                    node = replace(node, base=inner) if isinstance(node, Pow) \
+                        else replace(node, expr=inner)
+                    prev = s
+                    continue
             if s.kind == "sub":
                 if not isinstance(node, Symbol):
                     raise self._err("a subscript here is not understood: subscripts belong "
@@ -1624,8 +1871,8 @@ def _parse_statement(stmt: _Stmt, src: _Source, lexer: _Lexer, first: bool) -> C
         lead, toks = toks[0], toks[1:]
         if not toks:
             raise src.error(f"expected an expression after '{lead.value}'", lead.end)
-    toks = list(toks)
-    _mark_calls(toks)
+    toks = _slash_derivatives(list(toks))
+    _mark_calls(toks, lexer.text)
     _mark_abs(toks)
     toks = _close_integrals(_merge_integrals(toks))
     lark_toks = []
