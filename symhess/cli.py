@@ -123,7 +123,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
     if ns.watch and (ns.format != "html" or not ns.output or ns.output == "-"):
         raise InputError("--watch rewrites an HTML report: use it with --format html -o FILE")
     while True:
-        report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty))
+        report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty), strict=ns.strict)
         _done_progress(tty)
         if ns.format == "json":
             _emit(json.dumps(report_json(report), ensure_ascii=False, indent=2), ns.output)
@@ -261,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only failing derivations and the summary; no progress")
     c.add_argument("--watch", action="store_true",
                    help="with --format html -o FILE: re-check and rewrite when the files change")
+    c.add_argument("--strict", action="store_true",
+                   help="do not infer an error function from the steps when none is named")
     c.set_defaults(func=cmd_check)
 
     h = sub.add_parser("handout", help="write the seminar handout (.tex, .pdf or .md)")

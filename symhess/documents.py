@@ -55,8 +55,9 @@ from typing import Any
 from .errors import InputError, SourceLocation
 from .notation import macros as _macros
 
-__all__ = ["DISPLAY_ENVS", "RELATIONS", "Block", "blocks_from_text", "derivation_files",
-           "find_blocks", "has_relation", "relations"]
+__all__ = ["DISPLAY_ENVS", "RELATIONS", "Block", "InlineFormula", "blocks_from_text",
+           "derivation_files", "find_blocks", "has_relation", "inline_relations",
+           "inline_relations_from_text", "relations"]
 
 _BASE_ENVS = ("equation", "align", "alignat", "flalign", "gather", "multline", "eqnarray",
               "displaymath", "aligned", "gathered", "alignedat")
@@ -152,6 +153,11 @@ def find_blocks(path: str | Path) -> list[Block]:
     ...     [(b.line, b.env, b.xfail) for b in find_blocks(p)]
     [(2, 'align', 'typo')]
     """
+    return blocks_from_text(_read_text(path), str(path))
+
+
+def _read_text(path: str | Path) -> str:
+    """The text of a derivation file (UTF-8, BOM dropped), or an :class:`InputError`."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -170,7 +176,7 @@ def find_blocks(path: str | Path) -> list[Block]:
                          SourceLocation(str(path), line, col)) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return blocks_from_text(text, str(path))
+    return text
 
 
 def blocks_from_text(text: str, path: str = "<string>") -> list[Block]:
@@ -186,8 +192,52 @@ def blocks_from_text(text: str, path: str = "<string>") -> list[Block]:
     if path.lower().endswith(".tex"):
         events = _TexScanner(doc).scan()
     else:
-        events = _markdown_events(doc)
+        inline: list[_Inline] = []
+        events = _markdown_events(doc, inline)
+        if not any(isinstance(e, _Raw) for e in events):
+            # no display at all: a line that is one formula holding a relation is read as one
+            events += [_Raw(f.start, "$", f.text, f.origin, f.end) for f in inline
+                       if f.whole_line and has_relation(f.text)]
     return _assemble(doc, events)
+
+
+@dataclass(frozen=True)
+class InlineFormula:
+    """An inline formula (``$…$``, ``\\(…\\)``) of a Markdown file: where its math starts, and the math."""
+
+    line: int
+    col: int
+    text: str
+
+
+def inline_relations(path: str | Path) -> list[InlineFormula]:
+    """The inline formulas of the Markdown file at ``path`` that hold a relation (``$a = b$``).
+
+    symhess checks display math; a file whose mathematics is only inline is reported with
+    these (a file whose whole lines are single formulas is read by :func:`find_blocks`).
+    A ``.tex`` file gives ``[]``.
+    """
+    return inline_relations_from_text(_read_text(path), str(path))
+
+
+def inline_relations_from_text(text: str, path: str = "<string>") -> list[InlineFormula]:
+    """The inline formulas of Markdown ``text`` that hold a relation, in file order.
+
+    >>> inline_relations_from_text("Let $a = b$ and $c$.\\n\\n`$x = y$` $p < q$\\n", "n.md")
+    [InlineFormula(line=1, col=6, text='a = b'), InlineFormula(line=3, col=12, text='p < q')]
+    """
+    if path.lower().endswith(".tex"):
+        return []
+    text = re.sub(r"\r\n?", "\n", text).replace("\x00", "\ufffd")
+    doc = _Doc(text, path)
+    inline: list[_Inline] = []
+    _markdown_events(doc, inline)
+    out = []
+    for f in inline:
+        if has_relation(f.text):
+            line, col = doc.lc(f.origin[0])
+            out.append(InlineFormula(line, col, f.text))
+    return out
 
 
 def relations(math: str) -> list[str]:
@@ -451,7 +501,18 @@ def _span(start: int, text: str) -> tuple[int, ...]:
 
 # ----------------------------------------------------------------------------- Markdown
 
-def _markdown_events(doc: _Doc) -> list[_Event]:
+@dataclass(frozen=True)
+class _Inline:
+    """An inline formula found in a paragraph (offsets as in :class:`_Raw`)."""
+
+    start: int
+    text: str
+    origin: tuple[int, ...]
+    end: int
+    whole_line: bool  # the formula is all its line holds (a trailing '.' or ',' aside)
+
+
+def _markdown_events(doc: _Doc, inline: list[_Inline] | None = None) -> list[_Event]:
     tokens = _markdown().parse(doc.text)
     events: list[_Event] = []
     for tok in tokens:
@@ -468,7 +529,7 @@ def _markdown_events(doc: _Doc) -> list[_Event]:
             hi = doc.line_starts[tok.map[1]] if tok.map[1] < len(doc.line_starts) else len(doc.text)
             _html_comments(doc, lo, hi, events)
         elif tok.type == "inline" and tok.map and tok.children:
-            _inline_events(doc, tok, events)
+            _inline_events(doc, tok, events, inline)
     return events
 
 
@@ -485,7 +546,8 @@ def _html_comments(doc: _Doc, lo: int, hi: int, events: list[_Event]) -> None:
         i = t.find("<!--", end + 3, max(hi, end + 3))
 
 
-def _inline_events(doc: _Doc, tok: Any, events: list[_Event]) -> None:
+def _inline_events(doc: _Doc, tok: Any, events: list[_Event],
+                   inline: list[_Inline] | None = None) -> None:
     """Displays, inline definitions and comments inside a paragraph, mapped to the file."""
     content: str = tok.content
     base = _content_offsets(doc, content, tok.map[0])
@@ -506,6 +568,15 @@ def _inline_events(doc: _Doc, tok: Any, events: list[_Event]) -> None:
             found = _macros.find_definitions(child.content)
             if found:
                 events.append(_Defs(at(meta["start"]), tuple(found)))
+            elif inline is not None:
+                a, b = meta["content"]
+                start, end = at(meta["start"]), at(meta["end"] - 1) + 1
+                ls = doc.line_starts[doc.lc(start)[0] - 1]
+                le = doc.text.find("\n", start)
+                le = len(doc.text) if le < 0 else le
+                whole = not doc.text[ls:start].strip() and doc.text[end:le].strip() in ("", ".", ",")
+                inline.append(_Inline(start, content[a:b],
+                                      tuple(at(k) for k in range(a, b + 1)), end, whole))
         elif child.type == "html_inline" and "symhess_start" in meta:
             s = meta["symhess_start"]
             c = child.content
@@ -629,7 +700,8 @@ def _md_inline_math(state: Any, silent: bool) -> bool:
     if not silent:
         token = state.push("symhess_inline_math", "", 0)
         token.content = src[pos + (1 if ch == "$" else 2):j]
-        token.meta = {"start": pos}
+        token.meta = {"start": pos, "content": (pos + (1 if ch == "$" else 2), j),
+                      "end": j + closer_len}
     state.pos = j + closer_len
     return True
 

@@ -530,3 +530,49 @@ def test_use_of_an_unreadable_tex_definition_is_an_error_at_the_use() -> None:
     (b,) = blocks_from_text(text, "a.tex")
     assert b.error is not None and str(b.error.location) == "a.tex:3:5"
     assert "delimited parameters" in b.error.message
+
+
+# ----------------------------------------------------------------------------- inline-only files
+
+_INLINE_ONLY = (  # /work/realtext/min/15: a derivation written only in $…$ lines
+    "**Answer**:\n"
+    "\n"
+    "$\\frac{\\partial^2 E_n}{\\partial w_{kj} \\partial w_{k'j'}} = 2 z_j z_{j'} M_{kk'}$\n"
+    "\n"
+    "$= z_j z_{j'} M_{kk'}$.\n"
+    "\n"
+    "where $a = b$ is used and $c$ is a letter.\n"
+)
+
+
+def test_whole_line_inline_formulas_are_blocks_when_a_file_has_no_display() -> None:
+    blocks = blocks_from_text(_INLINE_ONLY, "hw.md")
+    assert [(b.line, b.col, b.env, b.has_chain) for b in blocks] == [(3, 2, "$", True),
+                                                                    (5, 2, "$", True)]
+    assert blocks[1].text == "= z_j z_{j'} M_{kk'}"
+    assert blocks[0].text.endswith("M_{kk'}")
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("$$a = b$$\n\n$c = d$\n", 0),           # a display exists: inline formulas stay inline
+    ("Let\n$c = d$\n", 1),                    # its own line inside a paragraph
+    ("Let $c = d$ here.\n", 0),               # prose around it
+    ("$c$\n", 0),                             # no relation
+    ("```\n$c = d$\n```\n", 0),               # code
+    ("> $c = d$\n", 0),                       # a quote marker before it
+])
+def test_only_lines_that_are_one_formula_with_a_relation_become_blocks(text: str, count: int) -> None:
+    blocks = [b for b in blocks_from_text(text, "x.md") if b.env == "$"]
+    assert len(blocks) == count
+
+
+def test_inline_relations_report_every_inline_formula_with_a_relation(tmp_path: Path) -> None:
+    from symhess.documents import InlineFormula, inline_relations
+    p = tmp_path / "hw.md"
+    p.write_text(_INLINE_ONLY, encoding="utf-8")
+    found = inline_relations(p)
+    assert [(f.line, f.col) for f in found] == [(3, 2), (5, 2), (7, 8)]
+    assert found[2] == InlineFormula(7, 8, "a = b")
+    tex = tmp_path / "hw.tex"
+    tex.write_text("$a = b$\n", encoding="utf-8")
+    assert inline_relations(tex) == []

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from symhess.documents import find_blocks
 from symhess.errors import InputError
 from symhess.notation.ast import (
-    Abs, Add, Apply, Call, Chain, Derivative, Div, EqRef, Frac, Func, Index, Integral, Mul, Nabla,
+    Abs, Add, Apply, Call, Chain, Derivative, Div, EqRef, EvalAt, Frac, Func, Index, Integral, Mul, Nabla,
     Node, Number, Order, Paren, Pos, Pow, ROp, Sum, SumOver, Symbol, Transpose, walk,
 )
 from symhess.notation.interpret import Unsupported, interpret
@@ -798,5 +798,199 @@ def test_fuzz_displays_parse_or_raise_input_error(text: str) -> None:
     except InputError as exc:
         assert exc.location is not None and exc.location.path == "fuzz.md"
         assert exc.location.line >= 2
+    else:
+        assert d.statements and all(c.members for c in d.statements)
+
+
+# ----------------------------------------------------------------------------- real text (parser2)
+# Spellings from notes, blogs and OCR of PRML (/work/realtext): each must read like the book's.
+
+def members(text: str) -> list[str]:
+    """Every member of a one-statement display, written back."""
+    return [latex(m.expr) for m in parse_chain(text).members]
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    (r"\frac{\partial^{2}{E_n}}{\partial{w_{ji}^{2}}}=\frac{\partial^{2}{E_n}}{\partial{a_{j}^{2}}}z_{i}^{2}",
+     [r"\frac{\partial^2 E_{n}}{\partial w_{ji}^2}", r"\frac{\partial^2 E_{n}}{\partial a_{j}^2} z_{i}^{2}"]),
+    (r"\frac{\partial{E}}{\partial{w_{ji}}} = \delta_j x_i",
+     [r"\frac{\partial E}{\partial w_{ji}}", r"\delta_{j} x_{i}"]),
+    (r"\frac{\partial^2 E}{\partial{w}^2} = a", [r"\frac{\partial^2 E}{\partial w^2}", "a"]),
+    (r"\frac{\partial^{2}E}{\partial{w_{ji}}\partial_{w_{lk}}} = a",
+     [r"\frac{\partial^2 E}{\partial w_{ji} \partial w_{lk}}", "a"]),
+    (r"\frac{\part^2 E_n}{\part w_{ji}^2} = \frac{\part^2 E_n}{\partial a_j^2}z_i^2",
+     [r"\frac{\partial^2 E_{n}}{\partial w_{ji}^2}", r"\frac{\partial^2 E_{n}}{\partial a_{j}^2} z_{i}^{2}"]),
+    (r"\frac{\partial^2 E_n}{\partial w^2_{ji}}=\frac{\partial^2 E_n}{\partial a_j^2} z^2_i",
+     [r"\frac{\partial^2 E_{n}}{\partial w_{ji}^2}", r"\frac{\partial^2 E_{n}}{\partial a_{j}^2} z_{i}^{2}"]),
+    (r"M_{kk'} = \partial^2 E_n / \partial a_k \partial a_{k'}",
+     [r"M_{kk'}", r"\frac{\partial^2 E_{n}}{\partial a_{k} \partial a_{k'}}"]),
+    (r"\partial E / \partial w_{kj} = \delta_k z_j",
+     [r"\frac{\partial E}{\partial w_{kj}}", r"\delta_{k} z_{j}"]),
+    (r"\partial a_k / \partial w^{(2)}_{kj} = z_j",
+     [r"\frac{\partial a_{k}}{\partial w_{kj}^{(2)}}", r"z_{j}"]),
+    (r"a = \partial{E_n}/\partial{a_k} \, b", ["a", r"\frac{\partial E_{n}}{\partial a_{k}} b"]),
+    (r"a = b / c", ["a", "b / c"]),
+])
+def test_braced_part_and_slash_derivatives_read_as_the_book(text: str, read: list[str]) -> None:
+    assert members(text) == read
+
+
+@pytest.mark.parametrize("sup", [r"^{\text{T}}", r"^{\mathrm{T}}", r"^{\top}", r"^\top",
+                                 r"^{\intercal}", r"^{\rm T}", r"^T", r"^\text{T}", r"^{\textrm{T}}",
+                                 r"^\mathrm{T}", r"^{\mathrm T}", r"^\intercal"])
+def test_every_transpose_spelling_is_a_transpose(sup: str) -> None:
+    assert expr(r"\mathbf{b}_n" + sup) == Transpose(sym("b", "n", bold=True))
+
+
+def test_text_in_a_superscript_is_no_longer_a_justification() -> None:
+    c = parse_chain(r"H \simeq \sum_{n=1}^{N} \mathbf{b}_n \mathbf{b}_n^{\text{T}} \tag{5.84}")
+    assert c.members[1].justification is None and c.tag == "5.84"
+    assert isinstance(c.members[1].expr, Sum)
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    (r"w^2_{ji}", Pow(sym("w", "j", "i"), Number("2"))),
+    (r"z^2_i", Pow(sym("z", "i"), Number("2"))),
+    (r"\mathbf{b}^T_n", Transpose(sym("b", "n", bold=True))),
+    (r"\mathbf{v v}^{\mathrm{T}}", Mul((sym("v", bold=True), Transpose(sym("v", bold=True))))),
+    (r"\mathbf{vv}", Mul((sym("v", bold=True), sym("v", bold=True)))),
+    (r"\mathbf{x_n}", sym("x", "n", bold=True)),
+    (r"\boldsymbol{v^{T}\boldsymbol{M}^{-1}}",
+     Mul((Transpose(sym("v", bold=True)),
+          Pow(sym("M", bold=True), Add(((-1, Number("1")),)))))),
+])
+def test_superscript_first_and_bold_runs(text: str, read: Node) -> None:
+    assert expr(text) == read
+
+
+def test_a_bold_run_keeps_each_letters_position() -> None:
+    m = expr(r"\mathbf{v v}")
+    assert isinstance(m, Mul) and [str(f.pos) for f in m.factors] == ["1:1", "1:11"]
+
+
+@pytest.mark.parametrize("text", [r"\nabla_\mathbf{w} y_n", r"\nabla_{\mathbf{w}} y_n",
+                                  r"\nabla_w y_n", r"\nabla_{\boldsymbol{w}} y_n"])
+def test_gradient_with_respect_to_the_weights_is_nabla(text: str) -> None:
+    assert expr(text) == Apply(Nabla(), sym("y", "n"))
+
+
+def test_gradient_with_respect_to_something_else_is_refused() -> None:
+    with pytest.raises(InputError, match=r"\\nabla_\{…\}: only the gradient with respect to the "
+                                         r"weights is read") as info:
+        parse_chain(r"a = \nabla_{\mathbf{x}} y", path="f.md", line=3, col=5)
+    assert str(info.value.location) == "f.md:3:9"
+
+
+def test_a_one_column_array_reads_as_rows() -> None:
+    d = parse_display("\\begin{array}{l}\n\\mathcal{R}\\left\\{\\frac{\\partial E}{\\partial w_{k j}}"
+                      "\\right\\}=\\mathcal{R}\\left\\{\\delta_{k}\\right\\} z_{j}+\\delta_{k} "
+                      "\\mathcal{R}\\left\\{z_{j}\\right\\} \\\\ a = b\n\\end{array}")
+    assert [len(c.members) for c in d.statements] == [2, 2]
+    assert isinstance(d.statements[0].members[0].expr, Apply)
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    (r"\begin{array}{cc} a & b \end{array} = c", "f.md:3:5",
+     r"environment 'array' with 2 columns is not supported: symhess reads only a one-column array"),
+    (r"\left(\begin{array}{c} a \end{array}\right) = c", "f.md:3:11",
+     r"environment 'array' inside brackets \(a matrix\) is not supported"),
+])
+def test_other_arrays_are_refused_where_they_begin(text: str, where: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        parse_chain(text, path="f.md", line=3, col=5)
+    assert str(info.value.location) == where
+
+
+@pytest.mark.parametrize(("text", "call"), [
+    (r"y_n(1 - y_n)", False),
+    (r"E_n(w_{ji}+\epsilon)", False),
+    (r"y_n\left(1-y_n\right)", False),
+    (r"y(\mathbf{x}, \mathbf{w})", True),
+    (r"y_k(\mathbf{x}_n, \mathbf{w})", True),
+    (r"y_k(x_n,w)", True),
+    (r"E_n(\mathbf{w})", True),
+    (r"p(t|x)", True),
+    (r"E(w_{ji}+\epsilon)", True),
+    (r"E\left(w_{ji}+\epsilon, w_{lk}-\epsilon\right)", True),
+    (r"h(a_j)", True),
+    (r"\sigma(a_k)", True),
+    (r"\tilde{E}(\mathbf{w})", True),
+    (r"y (\nabla y)", False),
+])
+def test_which_brackets_are_calls(text: str, call: bool) -> None:
+    assert isinstance(expr(text), Call) is call
+
+
+_591 = (r"\frac{\partial^2 E}{\partial w_{ji}\,\partial w_{lk}} = \frac{1}{2\epsilon}\left\{"
+        r"\frac{\partial E}{\partial w_{ji}}(w_{lk}+\epsilon) - \frac{\partial E}{\partial w_{ji}}"
+        r"(w_{lk}-\epsilon)\right\} + O(\epsilon^2)")
+
+
+def test_a_derivative_of_e_at_shifted_weights_is_evalat() -> None:
+    rhs = parse_chain(_591).members[1].expr
+    evals = [n for n in walk(rhs) if isinstance(n, EvalAt)]
+    assert len(evals) == 2
+    first = evals[0]
+    assert first.expr == Derivative(1, (sym("w", "j", "i"),), sym("E"))
+    assert first.args == (Add(((1, sym("w", "l", "k")), (1, sym("epsilon")))),)
+    assert str(first.pos) == "1:83"
+    assert latex(first) == r"\frac{\partial E}{\partial w_{ji}}(w_{lk} + \epsilon)"
+    assert parse_chain(latex(rhs) + " = a").members[0].expr == rhs
+
+
+@pytest.mark.parametrize("text", [
+    r"\frac{\partial}{\partial w} (w + b)",            # an operator applied to a bracket
+    r"\frac{\partial}{\partial w}(w + b)",
+    r"\frac{\partial E}{\partial w} (y_n - t_n)",       # a product
+    r"\frac{\partial E}{\partial w}(y_n - t_n)",
+    r"\frac{\partial E}{\partial w_{ji}} (w_{lk}+\epsilon)",  # a space: a product
+    r"\frac{\partial y}{\partial w}(w+\epsilon)",       # not E
+])
+def test_other_brackets_after_a_derivative_are_not_evaluations(text: str) -> None:
+    assert not any(isinstance(n, EvalAt) for n in walk(expr(text)))
+
+
+def test_evalat_outside_a_finite_difference_says_why() -> None:
+    with pytest.raises(Unsupported, match=r"evaluated at w_\{lk\} \+ \\epsilon: a derivative at "
+                                          r"shifted weights is read only in a finite-difference"):
+        interpret(expr(r"\frac{\partial E}{\partial w_{ji}}(w_{lk}+\epsilon)"))
+
+
+@pytest.mark.parametrize(("text", "steps"), [
+    # the exact displays of /work/realtext/min 07, 08, 09, 13, 16, 01
+    (r"\frac{\partial^{2}{E_n}}{\partial{w_{ji}^{2}}}=\frac{\partial^{2}{E_n}}{\partial{a_{j}^{2}}}z_{i}^{2}", 1),
+    (r"H \simeq \sum_{n=1}^{N} \mathbf{b}_n \mathbf{b}_n^{\text{T}} \tag{5.84}", 1),
+    (r"\frac{\part^2 E_n}{\part w_{ji}^2} = \frac{\part^2 E_n}{\partial a_j^2}z_i^2", 1),
+    (r"\frac{\partial^2 E_n}{\partial w^2_{ji}}=\frac{\partial^2 E_n}{\partial a_j^2} z^2_i", 1),
+    (r"\left(\mathbf{M}+\mathbf{v v}^{\mathrm{T}}\right)^{-1}=\mathbf{M}^{-1}-\frac{\left(\mathbf{M}^{-1} "
+     r"\mathbf{v}\right)\left(\mathbf{v}^{\mathrm{T}} \mathbf{M}^{-1}\right)}{1+\mathbf{v}^{\mathrm{T}} "
+     r"\mathbf{M}^{-1} \mathbf{v}}", 1),
+    (r"\left(\mathbf{M}+\mathbf{v v}^{\mathrm{T}}\right)^{-1}=\mathbf{M}^{-1}-\frac{\mathbf{M}^{-1}"
+     r"\mathbf{v}\mathbf{v}^{\mathrm{T}}\mathbf{M}^{-1}}{1+\mathbf{v}^{\mathrm{T}}\mathbf{M}^{-1}\mathbf{v}}", 1),
+    (r"M_{kk'} = \partial^2 E_n / \partial a_k \partial a_{k'}", 1),
+    ("\\begin{array}{l}\n\\mathcal{R}\\left\\{\\frac{\\partial E}{\\partial w_{k j}}\\right\\}=\\mathcal{R}"
+     "\\left\\{\\delta_{k}\\right\\} z_{j}+\\delta_{k} \\mathcal{R}\\left\\{z_{j}\\right\\}\n\\end{array}", 1),
+    (r"\mathbf{H} \simeq \sum_{n=1}^{N} y_n(1 - y_n)\mathbf{b}_n\mathbf{b}_n^{\mathrm{T}} \tag{5.85}", 1),
+    (_591, 1),
+])
+def test_the_realtext_minimal_displays_read(text: str, steps: int) -> None:
+    assert parse_display(text, path="min.md").steps == steps
+
+
+_REALTEXT = _MORE + [
+    r"\part", r"\partial{", r"^{\text{T}}", r"^{\rm T}", r"\mathbf{vv}", r"\boldsymbol{v^{T}", "}",
+    r"\begin{array}{l}", r"\end{array}", r"\nabla_{\mathbf{w}}", r"\nabla_", "w^2_{ji}", "/",
+    r"\partial E_n /", r"\partial a_k", r"\frac{\partial E}{\partial w}(w+\epsilon)", "y_n(",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
+@given(st.lists(st.sampled_from(_REALTEXT), max_size=25).map(" ".join))
+def test_fuzz_realtext_spellings_parse_or_raise_input_error(text: str) -> None:
+    try:
+        d = parse_display(text, path="fuzz.md", line=2, col=3)
+    except InputError as exc:
+        assert exc.location is not None and exc.location.path == "fuzz.md"
     else:
         assert d.statements and all(c.members for c in d.statements)

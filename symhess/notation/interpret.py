@@ -468,11 +468,7 @@ class _Interpreter:
         raise Unsupported(f"a subscript holding {latex(node)}", pos)
 
     def _Div(self, node: ast.Div) -> Meaning:
-        num = self.value(node.num)
-        den = self.scalar(node.den, "a denominator")
-        if den.is_zero:
-            raise IllFormed("division by zero", node.pos)
-        return Meaning(num.expr / den, num.row, num.col)
+        return self._Frac(node)  # type: ignore[arg-type]  # a / b means \frac{a}{b}
 
     def _Func(self, node: ast.Func) -> Meaning:
         fn = _FUNCTIONS.get(node.name)
@@ -489,6 +485,12 @@ class _Interpreter:
     def _Order(self, node: ast.Order) -> Meaning:
         raise Unsupported(f"a remainder O({latex(node.expr)}) claims an order of error; it has "
                           "no meaning as an expression here", node.pos)
+
+    def _EvalAt(self, node: ast.EvalAt) -> Meaning:
+        shifted = ", ".join(latex(a) for a in node.args)
+        raise Unsupported(f"{latex(node.expr)} evaluated at {shifted}: a derivative at shifted "
+                          "weights is read only in a finite-difference statement with O(·)",
+                          node.pos)
 
     def _SumOver(self, node: ast.SumOver) -> Meaning:
         raise Unsupported(f"a sum over the set {latex(node.domain)}: sums over sets have no "

@@ -76,9 +76,9 @@ from lark.visitors import Transformer_NonRecursive
 
 from ..errors import InputError, SourceLocation
 from .ast import (
-    children, Abs, Add, Apply, Call, Chain, Condition, Derivative, Display, Div, EqRef, Frac,
-    Func, Index, Integral, Member, Mul, Nabla, Node, Number, Order, Paren, Pos, Pow, ROp, Sum,
-    SumOver, Symbol, Transpose,
+    children, Abs, Add, Apply, Call, Chain, Condition, Derivative, Display, Div, EqRef, EvalAt,
+    Frac, Func, Index, Integral, Member, Mul, Nabla, Node, Number, Order, Paren, Pos, Pow, ROp,
+    Sum, SumOver, Symbol, Transpose,
 )
 
 __all__ = ["parse_chain", "parse_condition", "parse_display"]
@@ -170,7 +170,7 @@ _TERMINAL_NAMES = {
     "ROP": "'\\mathcal{R}'", "JUST": "a justification", "CALLPAREN": "'('",
     "CALLBRACK": "'['", "$END": "the end of the block", "ROWSEP": "a new row",
     "DIVOP": "'/'", "FUNC": "a function (\\ln, \\exp, …)", "LABS": "'|'", "RABS": "'|'",
-    "ORDER": "'O(…)'", "STAR": "'^*'", "ACCENT": "an accent (\\hat, \\tilde, …)",
+    "ORDER": "'O(…)'", "STAR": "'^*'", "ACCENT": "an accent ('\\hat', '\\tilde', …)",
     "CAL": "'\\mathcal{…}'", "IN": "'\\in'", "INTEND": "the end of an integral",
 }
 
@@ -314,8 +314,8 @@ class _Lexer:
             return name[1:], end
         if len(name) == 1 and name.isascii() and name.isalpha():
             return name, end
-        raise self._err(f"\\{command}{{{content}}} is not one letter: write one symbol per "
-                        f"\\{command}", p)
+        raise self._err(f"'\\{command}{{{content}}}' is not one letter: write one symbol per "
+                        f"'\\{command}{{…}}'", p)
 
     def _emit(self, type_: str, value: str, start: int, end: int) -> None:
         self.toks.append(_Tok(type_, value, start, end))
@@ -583,6 +583,23 @@ class _Lexer:
             raise self._err("unexpected '$' inside display math", p)
         raise self._err(f"unexpected character {ch!r}", p)
 
+    def _array(self, p: int, q: int, name: str) -> int:
+        """``\\begin{array}{l} … \\end{array}`` around equations: rows, like ``gathered``.
+
+        Only a one-column array standing outside brackets is read; a matrix or a table of
+        several columns is refused.
+        """
+        if name == "end":
+            return q
+        spec, after = self._group(q, "\\begin{array}")
+        columns = len(re.findall(r"[lcr]|p\{[^}]*\}", re.sub(r"@\{[^}]*\}", "", spec)))
+        if not self._top() or columns != 1:
+            where = "inside brackets (a matrix)" if not self._top() else f"with {columns} columns"
+            raise self._err(f"environment 'array' {where} is not supported: symhess reads only a "
+                            "one-column array of equations (\\begin{array}{l} … \\end{array}); "
+                            "write the rows in aligned", p)
+        return after
+
     def _bold(self, p: int, end: int, name: str) -> int:
         """``\\mathbf{w}``; ``\\mathbf{v v}`` / ``\\mathbf{vv}`` is a product of bold letters;
         ``\\boldsymbol{v^{T} M^{-1}}`` a bracket whose letters are bold."""
@@ -804,6 +821,8 @@ class _Lexer:
         if name in ("begin", "end"):
             content, q = self._group(end, f"\\{name}")
             env = content.strip()
+            if env == "array":
+                return self._array(p, q, name)
             if env not in _ENVIRONMENTS:
                 raise self._err(f"environment '{env}' is not supported in a derivation "
                                 f"(known: aligned, align, equation, split, gather, multline, "
@@ -920,7 +939,7 @@ def _mark_calls(toks: list[_Tok], text: str = "") -> None:
         if toks[j].type == "LBRACK" and name != "E":
             continue
         if not always and any(t.type == "SUB" for t in toks[i + 1:j]) \
-                and not _only_vectors(toks, j):
+                and not _argument_list(toks, j):
             continue  # y_n(1 - y_n), E_n(w_{ji}+ε): a subscripted symbol times a bracket
         adjacent = _adjacent(text, toks[j - 1].end, toks[j].start)
         if always or adjacent or _has_top_bar(toks, j):
@@ -938,9 +957,20 @@ def _adjacent(text: str, end: int, start: int) -> bool:
     return _BETWEEN_CALL.fullmatch(text, end, start) is not None
 
 
-def _only_vectors(toks: list[_Tok], j: int) -> bool:
-    """Does the bracket at ``j`` hold only bold symbols separated by commas (``(\\mathbf{x}_n, \\mathbf{w})``)?"""
+def _argument_list(toks: list[_Tok], j: int) -> bool:
+    """Does the bracket at ``j`` hold arguments: several separated by commas (``(x_n, w)``),
+    or only bold symbols (``(\\mathbf{w})``, ``(\\mathbf{x}_n, \\mathbf{w})``)?"""
     k, n = j + 1, len(toks)
+    depth = 0
+    for t in toks[j:]:
+        if t.type in _OPEN_TYPES:
+            depth += 1
+        elif t.type in _CLOSE_TYPES:
+            depth -= 1
+            if depth == 0:
+                break
+        elif t.type == "COMMA" and depth == 1:
+            return True
     while k < n:
         if toks[k].type != "BOLD":
             return False
@@ -1525,6 +1555,10 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
         """``\\partial{w_{ji}^{2}}``, ``\\partial{w}^2``: braces around the variable."""
         mark, var = c[0], c[2]
         return self.wrt([mark, self._apply_scripts(var, list(c[4:]))])
+
+    def wrt_subscript(self, c: list[Any]) -> _Wrt:
+        """``\\partial_{w_{lk}}`` in a denominator: the variable written as a subscript."""
+        return self.wrt([c[0], c[3]])
 
     def eval_at(self, c: list[Any]) -> EvalAt:
         deriv = c[0]

@@ -136,4 +136,5 @@ _LATEX: dict[type, Callable[[Any], str]] = {
     ast.EqRef: lambda n: f"({n.number})", ast.Div: _div, ast.Func: _func,
     ast.Abs: lambda n: f"|{latex(n.expr)}|", ast.Order: lambda n: f"O({latex(n.expr)})",
     ast.SumOver: _sum_over,
+    ast.EvalAt: lambda n: f"{latex(n.expr)}({', '.join(latex(a) for a in n.args)})",
 }

@@ -313,6 +313,8 @@ def report_html(rep: Any, *, title: str | None = None, standalone: bool = True) 
             continue
         if len(rep.files) > 1:
             body.append(f'<h2 class="file">{html.escape(f.path)}</h2>')
+        for note in getattr(f, "notes", ()):  # how the whole file was read, said once
+            body.append(f'<p class="file-note"><strong>read under:</strong> {html.escape(readable(note))}</p>')
         body.append(f'<article class="notes">{document_html(text, f.path, blocks, f, fi)}</article>')
     style = f"<style>{CSS}</style>"
     if not standalone:

@@ -42,7 +42,7 @@ def step_json(s: StepResult) -> dict[str, Any]:
 
 def report_json(rep: Report) -> dict[str, Any]:
     """The ``symhess check --format json`` object."""
-    return {"files": [{"path": f.path, "derivations": [
+    return {"files": [{"path": f.path, "notes": list(getattr(f, "notes", ())), "derivations": [
         {"line": d.line, "verdict": d.verdict, "xfail": d.xfail, "message": d.message,
          "steps": [step_json(s) for s in d.steps]} for d in f.derivations]} for f in rep.files],
         "summary": rep.summary()}
@@ -210,8 +210,12 @@ def summary_text(derivations: Iterable[DerivationReport]) -> str:
 def report_text(rep: Report, colour: bool = False, *, verbosity: int = 0,
                 width: int | None = None) -> str:
     """Every derivation with its steps (``verbosity -1``: failing ones only), then the summary."""
+    out = []
+    for f in rep.files:  # how the file was read (an inferred setting, one pattern): said once
+        for note in getattr(f, "notes", ()):
+            out.append("\n".join(_wrap(f"{f.path}: {readable(note)}", width, "", "  ")))
     shown = [d for d in rep.derivations if verbosity >= 0 or d.verdict not in ("ok", "xfail")]
-    out = [derivation_text(d, colour, verbosity=verbosity, width=width) for d in shown]
+    out += [derivation_text(d, colour, verbosity=verbosity, width=width) for d in shown]
     summary = "\n".join(_wrap(summary_text(rep.derivations), width, "", "  "))
     out.append(paint(summary, "ok" if rep.ok else "failed", colour))
     return "\n\n".join(out)

@@ -36,7 +36,10 @@ _SYMBOLS = {
     "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "sin": "sin", "cos": "cos", "ell": "ℓ",
     "mathcal{W}": "𝒲",
 }
-_PREFIX = {"partial", "nabla", "mathrm", "mathbf", "text"}
+_PREFIX = {"partial", "nabla"}
+# Commands that take an argument: without one (a message naming '\mathbf' or '\hat') they
+# are shown as written.
+_TAKES_ARG = {"frac", "dfrac", "tfrac", "sqrt", "mathbf", "mathcal", "mathbb"}
 _SPACES = {",": " ", ";": " ", ":": " ", " ": " ", "quad": "  ", "qquad": "   ", "!": "",
            "enspace": " ", "thinspace": " "}
 _DROP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl",
@@ -132,8 +135,10 @@ class _Reader:
             elif t == ("op", "_"):
                 out.append(_sub(self.group()))
             else:
-                out.append(self.one(t))
-                if t[0] == "cmd" and t[1] in _PREFIX:  # ∂w, ∇∇E: no space after the operator
+                shown = self.one(t)
+                out.append(shown)
+                if t[0] == "cmd" and (t[1] in _PREFIX or (t[1] in _TEXTLIKE and shown == "d")):
+                    # ∂w, ∇∇E, \mathrm{d}x: no space after the operator
                     j = self.i
                     while j < len(self.toks) and self.toks[j][0] == "space":
                         j += 1
@@ -153,6 +158,8 @@ class _Reader:
             return _SPACES[v]
         if v == "\\":
             return " "
+        if (v in _TAKES_ARG or v in _TEXTLIKE or v in _ACCENTS) and not self.has_arg():
+            return "\\" + v
         if v in _DROP:
             if v in ("left", "right", "middle") or v.startswith(("big", "Big")):
                 return self.delim()
@@ -183,6 +190,16 @@ class _Reader:
         if v in _SYMBOLS:
             return _SYMBOLS[v]
         return v
+
+    def has_arg(self) -> bool:
+        """Does an argument follow (not the end, nor punctuation such as ``,`` ``)``)?"""
+        j = self.i
+        while j < len(self.toks) and self.toks[j][0] == "space":
+            j += 1
+        if j >= len(self.toks):
+            return False
+        kind, v = self.toks[j]
+        return not (kind == "char" and v in ",.;:)]…") and self.toks[j] != ("op", "}")
 
     def delim(self) -> str:
         self.skip_spaces()
@@ -277,4 +294,6 @@ def readable(text: str) -> str:
     return re.sub("\x02(\\d+)\x03", lambda m: quoted[int(m.group(1))], out)
 
 
-_QUOTED = re.compile(r"'(?:[^\w\s']{1,3}|\\[A-Za-z]+)'")
+# A quoted token ('}', '\\left', '\\mathbf{v v}', 'O(…)'): a quote that no letter or prime
+# touches on the outside, up to 40 characters without quotes (without spaces unless a command).
+_QUOTED = re.compile(r"(?<![\w'′])'(?:\\[^'\n]{1,40}|[^\s']{1,40})'(?![\w'])")
