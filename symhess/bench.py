@@ -65,7 +65,7 @@ class BenchRecord:
         return self.baseline_s / self.ours_s if self.ours_s > 0 else math.inf
 
     def to_json(self) -> dict[str, Any]:
-        """The record in the ``symhess bench --format json`` contract (issue 6)."""
+        """The record in the ``symhess bench --format json`` contract."""
         return {
             "name": self.name,
             "ours_s": self.ours_s,

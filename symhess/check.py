@@ -58,6 +58,7 @@ except ImportError:  # pragma: no cover - older parser
 _CITE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,3})(?![\d.])")
 _INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
 _CHECKED = ("proved", "verified")
+SUGGEST_LIMIT = 120  # candidate edits tried for a failed step (a count, never a clock)
 
 
 def cited(justification: str | None) -> list[str]:
@@ -189,6 +190,7 @@ class _Job:
     number: int             # the step's number within its display
     domain: str = "network"
     approximate: bool = False  # the prose before the display says what it neglects
+    suggest: bool = True       # search for a correction if this step fails
     result: StepResult | None = None
 
 
@@ -248,6 +250,10 @@ def check_blocks(blocks: list[Block], path: str,
                 number += 1
                 job = _Job(n, chain, s, setting.copy(), conds, prose, number,
                            _step_domain(chain, s, domain), approx)
+                # a correction is searched for the first wrong step of a display only: later
+                # failures of the same display usually follow from it
+                job.suggest = not any(isinstance(it, _Job) and it.result is not None
+                                      and it.result.verdict == "failed" for it in items)
                 job.result = _guarded(job, setting)
                 jobs.append(job)
                 items.append(job)
@@ -417,7 +423,29 @@ def _guarded(job: _Job, setting: Setting) -> StepResult:
 
 def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
                 model_note: str | None = None, in_place: bool = True) -> StepResult:
-    """Decide one step under ``setting`` (updated in place by definitions and citations)."""
+    """Decide one step under ``setting`` (updated in place by definitions and citations).
+
+    A display meant to define a quantity that cannot be used (unsupported) leaves that
+    quantity marked: later steps that use it are unsupported, never judged without it.
+    """
+    r = _decide(job, setting, model, model_note, in_place)
+    chain, s = job.chain, job.s
+    first_eq = all(m.relation in ("", "\\to") for m in chain.members[:s])
+    if r.verdict == "unsupported" and in_place and first_eq and chain.members[s].relation in (
+            "=", ":=", "\\equiv"):
+        lhs = chain.members[s - 1].expr
+        if isinstance(lhs, ast.Symbol) and lhs.name == "E" and not lhs.sub and not lhs.bold \
+                and lhs.accent is None and ("E@" + job.domain) not in setting.definitions:
+            setting.definitions["E@" + job.domain] = md.UNREAD
+            setting.notes["E@" + job.domain] = f"E as meant at line {r.line} (not read: {r.message})"
+        elif isinstance(lhs, ast.Symbol) and (lhs.accent is not None or lhs.bold) and \
+                symbol_key(lhs) not in setting.symbols:
+            _unread(lhs, None, setting, f"line {r.line}: {r.message}", r.line)
+    return r
+
+
+def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
+            model_note: str | None = None, in_place: bool = True) -> StepResult:
     chain, s = job.chain, job.s
     prev, cur = chain.members[s - 1], chain.members[s]
     if isinstance(prev.expr, ast.EqRef) and s >= 2:
@@ -497,7 +525,7 @@ def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
         return StepResult(verdict="failed", message="not a well-formed expression: " + exc.reason
                           + _at(exc.pos), **base)
     return _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
-                  want_suggestion=in_place)
+                  want_suggestion=in_place and job.suggest)
 
 
 def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,
@@ -526,6 +554,8 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
         suggestion, note = _suggestion(lhs, rhs, prev, cur, subs, model, ctx, d)
         if suggestion is None:
             msg += f" ({note})"
+    elif d.verdict == "failed" and not cur.approximate:
+        msg += " (no correction searched: an earlier step of this display failed)"
     from .printing import prml_latex
     return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
                       residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
@@ -542,10 +572,10 @@ def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, s
         return None, "no suggestion: the step is too large to search for one"
     if isinstance(cur.expr, ast.EqRef):
         judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform)
-        found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left")
+        found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left", limit=SUGGEST_LIMIT)
     else:
         judge = StepJudge(lhs, ctx, "right", subs=subs, transform=transform)
-        found = search(prev.expr, cur.expr, judge, residual=d.residual)
+        found = search(prev.expr, cur.expr, judge, residual=d.residual, limit=SUGGEST_LIMIT)
     return found.best, found.message
 
 

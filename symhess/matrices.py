@@ -58,6 +58,8 @@ def is_matrix_statement(*nodes: ast.Node) -> bool:
     for node in nodes:
         for n in ast.walk(node):
             if isinstance(n, ast.Symbol):
+                if n.bold and n.name == "H" and not n.sub:
+                    return False  # the Hessian of the error, not a generic matrix
                 if n.bold:
                     bold = True
                 elif n.sub and n.name not in ("alpha", "beta", "lambda"):

@@ -32,6 +32,9 @@ class Parameter(sp.Symbol):
         return super().__new__(cls, name, real=True)  # type: ignore[no-any-return]
 
 
+UNREAD = sp.Symbol("E (its definition in the document could not be read)")
+"""What E stands for when the document defined it in a way symhess could not read."""
+
 # weight vector components w_r, w_s (letters r, s range over all W weights)
 WV = sp.IndexedBase("wv")
 VV = sp.IndexedBase("vv")   # components v_r of a weight-space vector v (the R-operator's, 5.96)

@@ -91,6 +91,22 @@ class _Reader:
             if len(ws) != 1:
                 raise Unsupported(f"E({latex(node.args[0])}): expected one weight shifted", node.pos)
             return sp.Function("@shift")(ws[0], arg)
+        if isinstance(node, ast.EvalAt):  # ∂E/∂w_ji (w_lk + ε): the derivative, then the shift
+            d = node.expr
+            if not (isinstance(d, ast.Derivative) and isinstance(d.of, ast.Symbol) and d.of.name == "E"
+                    and not d.of.sub):
+                raise Unsupported("an evaluation of something other than a derivative of E", node.pos)
+            ws = [self.weight(v) for v in d.wrt if isinstance(v, ast.Symbol) and v.name == "w"]
+            if len(ws) != len(d.wrt):
+                raise Unsupported("a derivative by something other than a weight", node.pos)
+            shifts: list[sp.Expr] = []
+            for a in node.args:
+                val = self.value(a)
+                hit = [w for w in val.free_symbols if str(w) in self.weights]
+                if len(hit) != 1:
+                    raise Unsupported(f"({latex(a)}): expected one weight shifted", node.pos)
+                shifts.extend([hit[0], val])
+            return sp.Function("@dshift")(sp.Tuple(*ws), sp.Tuple(*shifts))
         if isinstance(node, ast.Derivative) and node.of is not None:
             of = node.of
             if not (isinstance(of, ast.Symbol) and of.name == "E" and not of.sub):
@@ -103,14 +119,61 @@ class _Reader:
         raise Unsupported(f"{type(node).__name__} in a finite-difference statement",
                           getattr(node, "pos", None))
 
-    def finish(self, e: sp.Expr) -> sp.Expr:
-        """Put E, its shifts and derivatives at the point of all weights written."""
-        at = self.e_at()
-        e = e.xreplace({sp.Symbol("@E"): at})
+    def finish(self, e: sp.Expr, degree: int) -> tuple[sp.Expr, dict[sp.Symbol, sp.Expr]]:
+        """Put E, its shifts and derivatives at the point of all weights written.
+
+        E is a generic polynomial of ``degree`` around that point, with one free coefficient per
+        derivative (``c_α = ∂^α E / α!``): an identity in ε up to that degree holds for every
+        smooth E exactly when it holds for every such polynomial.  Returns the expression and
+        the coefficients' meanings (for messages).
+        """
+        ws = sorted(self.weights.values(), key=str)
+        us = [sp.Dummy(f"u{i}") for i in range(len(ws))]
+        poly, meaning = sp.S.Zero, {}
+        big_e = sp.Function("E")(*ws)
+        for alpha in _multi_indices(len(ws), degree):
+            c = sp.Symbol("c_" + "_".join(map(str, alpha)))
+            term = c
+            for u, w, a in zip(us, ws, alpha):
+                term *= (u - w) ** a
+            poly += term
+            deriv = big_e
+            for w, a in zip(ws, alpha):
+                if a:
+                    deriv = sp.Derivative(deriv, (w, a))
+            meaning[c] = deriv / sp.prod(sp.factorial(a) for a in alpha)
+        point = dict(zip(us, ws))
+
+        def at(shift: dict[sp.Symbol, sp.Expr], order: tuple[sp.Symbol, ...] = ()) -> sp.Expr:
+            f = poly
+            for w in order:
+                f = sp.diff(f, us[ws.index(w)])
+            return f.xreplace({u: shift.get(w, w) for u, w in zip(us, ws)})
+
+        e = e.xreplace({sp.Symbol("@E"): at({})})
         e = e.replace(lambda x: isinstance(x, sp.Function) and x.func.__name__ == "@shift",
-                      lambda x: self.e_at({x.args[0]: x.args[1]}))
-        return e.replace(lambda x: isinstance(x, sp.Function) and x.func.__name__ == "@deriv",
-                         lambda x: sp.diff(at, *x.args))
+                      lambda x: at({x.args[0]: x.args[1]}))
+        e = e.replace(lambda x: isinstance(x, sp.Function) and x.func.__name__ == "@deriv",
+                      lambda x: at({}, tuple(x.args)))
+
+        def dshift(x: sp.Expr) -> sp.Expr:
+            wrt, pairs = x.args
+            shift = {pairs[i]: pairs[i + 1] for i in range(0, len(pairs), 2)}
+            return at(shift, tuple(wrt))  # differentiate first, then move the point
+        del point
+        return e.replace(lambda x: isinstance(x, sp.Function) and x.func.__name__ == "@dshift",
+                         dshift), meaning
+
+
+def _multi_indices(n: int, degree: int) -> list[tuple[int, ...]]:
+    """Every α with n entries and |α| ≤ degree.
+
+    >>> len(_multi_indices(2, 2))
+    6
+    """
+    if n == 0:
+        return [()]
+    return [(a, *rest) for a in range(degree + 1) for rest in _multi_indices(n - 1, degree - a)]
 
 
 def decide_order(lhs: ast.Node, rhs: ast.Node) -> OrderDecision:
@@ -127,35 +190,50 @@ def decide_order(lhs: ast.Node, rhs: ast.Node) -> OrderDecision:
     p = sp.degree(order, eps) if order.is_polynomial(eps) else None
     if p is None or not order.is_Pow and order != eps:
         raise Unsupported(f"O({order}): expected a power of {eps}")
-    rem = rd.finish(a - b)
-    series = sp.series(rem, eps, 0, int(p)).removeO()
-    lead = sp.simplify(series)
-    if lead == 0:
-        shown = sp.series(rem, eps, 0, int(p) + 1).removeO()
-        tail = f" (it starts with {_words(sp.simplify(shown))})" if sp.simplify(shown) != 0 else ""
+    if len(rd.weights) > 3 or int(p) > 6:
+        raise Unsupported("a finite-difference statement in more than three weights or beyond ε^6")
+    rem, meaning = rd.finish(a - b, int(p) + 3)
+    rem = sp.expand(sp.together(sp.expand(rem)))
+    num, den = sp.fraction(sp.together(rem))
+    if den.has(eps) and sp.Poly(den, eps).monoms()[-1][0] > 0:  # divide out powers of ε
+        low = sp.Poly(den, eps).monoms()[-1][0]
+        num, den = sp.expand(num), sp.expand(den / eps ** low)
+        shift = low
+    else:
+        shift = 0
+    poly = sp.Poly(sp.expand(num), eps)
+    terms = {m[0] - shift: c for m, c in zip(poly.monoms(), poly.coeffs())}
+    low_terms = {k: v for k, v in terms.items() if k < int(p) and sp.expand(v) != 0}
+    den0 = den.xreplace({eps: 0})
+    if not low_terms:
+        nxt = terms.get(int(p))
+        tail = ""
+        if nxt is not None and sp.expand(nxt) != 0:
+            tail = f" (it starts with {_words((nxt / den0).xreplace(meaning) * eps ** int(p))})"
         return OrderDecision("proved", f"the remainder is O({_eps(eps)}^{p}) by Taylor's theorem{tail}")
-    first = min(sp.Poly(sp.expand(lead), eps).monoms())[0]
-    term = sp.simplify(sp.expand(lead).coeff(eps, first)) * eps ** first
+    first = min(low_terms)
+    term = (low_terms[first] / den0).xreplace(meaning) * eps ** first
     return OrderDecision("failed", f"the remainder starts at order {_eps(eps)}^{first}, not "
-                         f"{_eps(eps)}^{p}: its leading term is {_words(term)}", sp.latex(term))
+                         f"{_eps(eps)}^{p}: its leading term is {_words(sp.simplify(term))}", sp.latex(term))
 
 
 def _eps(e: sp.Symbol) -> str:
     return "ε" if str(e) == "epsilon" else str(e)
 
 
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _words(e: sp.Expr) -> str:
-    """A term such as -ε/2 ∂²E/∂w_{ji}² in reader-friendly text."""
+    """A term such as -ε ∂²E/∂w_{ji}²/2 in reader-friendly text."""
     text = sp.sstr(e)
-    for d in e.atoms(sp.Derivative):
-        vars_ = d.variables
-        if len(set(vars_)) == 1:
-            n = len(vars_)
-            name = f"∂{'²' if n == 2 else '³' if n == 3 else ''}E/∂{vars_[0]}{'²' if n == 2 else '³' if n == 3 else ''}"
-        else:
-            name = "∂" + str(len(vars_)) + "E/" + "".join(f"∂{v}" for v in vars_)
-        text = text.replace(sp.sstr(d), name)
-    for f in e.atoms(sp.Subs):
-        text = text.replace(sp.sstr(f), "E''")
+    for d in sorted(e.atoms(sp.Derivative), key=lambda x: -len(sp.sstr(x))):
+        counts: dict[str, int] = {}
+        for v in d.variables:
+            counts[str(v)] = counts.get(str(v), 0) + 1
+        n = sum(counts.values())
+        top = "∂" + (str(n).translate(_SUP) if n > 1 else "") + "E"
+        bottom = "".join(f"∂{v}" + (str(c).translate(_SUP) if c > 1 else "") for v, c in counts.items())
+        text = text.replace(sp.sstr(d), f"{top}/{bottom}")
     text = text.replace("**2", "²").replace("**3", "³").replace("**4", "⁴")
     return text.replace("epsilon", "ε").replace("*", " ")

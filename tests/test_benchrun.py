@@ -127,6 +127,7 @@ def test_naive_route_agrees_with_ours_on_593_and_595() -> None:
 @pytest.mark.slow
 def test_check_rows_measure_the_cli_against_the_targets() -> None:
     rows = benchrun.bench_check(runs=1)
-    assert [r.baseline for r in rows[:2]] == ["target 2 s", "target 15 s"]
-    assert rows[2].baseline_s == pytest.approx(15.0 / int(rows[1].name.split("; ")[1].split()[0]))
+    assert [r.baseline for r in rows[:3]] == ["target 2 s", "target 3 s", "target 3 s"]
+    assert "tests/cases" in rows[2].name
+    assert rows[3].baseline_s == pytest.approx(3.0 / int(rows[1].name.split("; ")[1].split()[0]))
     assert all(r.ours_s > 0 for r in rows)

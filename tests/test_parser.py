@@ -943,11 +943,16 @@ def test_a_derivative_of_e_at_shifted_weights_is_evalat() -> None:
     r"\frac{\partial}{\partial w}(w + b)",
     r"\frac{\partial E}{\partial w} (y_n - t_n)",       # a product
     r"\frac{\partial E}{\partial w}(y_n - t_n)",
-    r"\frac{\partial E}{\partial w_{ji}} (w_{lk}+\epsilon)",  # a space: a product
+    r"\frac{\partial E}{\partial w_{ji}}(w_{lk} \epsilon)",  # no shifted weight
     r"\frac{\partial y}{\partial w}(w+\epsilon)",       # not E
 ])
 def test_other_brackets_after_a_derivative_are_not_evaluations(text: str) -> None:
     assert not any(isinstance(n, EvalAt) for n in walk(expr(text)))
+
+
+def test_a_space_before_the_shifted_weights_is_allowed() -> None:  # PRML 5.91 as OCR writes it
+    e = expr(r"\frac{\partial E}{\partial w_{ji}} (w_{lk} + \epsilon)")
+    assert isinstance(e, EvalAt) and len(e.args) == 1
 
 
 def test_evalat_outside_a_finite_difference_says_why() -> None:

@@ -200,6 +200,9 @@ class _Interpreter:
             return Meaning(nw.E_N)
         if name == "E" and not sub:
             d = self.ctx.lookup("E")
+            if d is md.UNREAD:
+                raise Unsupported("E is defined in the document, but that definition could not be read "
+                                  "or used, so this step is not checked", pos)
             if d is not None:
                 return Meaning(d)
             return Meaning(md.E_W)
@@ -210,6 +213,9 @@ class _Interpreter:
             return Meaning(sp.KroneckerDelta(ix[0], ix[1]))
         if name == "H" and not sub:  # the Hessian ∇∇E of the error in force
             e = self.ctx.lookup("E")
+            if e is md.UNREAD:
+                raise Unsupported("H is the Hessian of E, whose definition in the document could not be "
+                                  "read or used, so this step is not checked", pos)
             return self._gradient(self._gradient(Meaning(md.E_W if e is None else e), pos), pos)
         if name == "b" and node.bold and letters == "n":
             r = self.fresh_component()

@@ -53,9 +53,23 @@ Reading rules (see also ``shared/NOTATION.md``):
 * An unknown command is refused with a hint to define it with ``\\newcommand`` or to read
   ``docs/NOTATION.md``.
 * ``h``, ``\\sigma`` and ``\\mathbb{E}`` followed by ``(``/``[`` are function calls;
-  ``y``, ``p``, ``E``, ``f``, ``g``, ``q`` are calls when the bracket follows without a space
-  (``y(\\mathbf{x}, \\mathbf{w})``) or holds ``|`` (``E (t|\\mathbf{x})``); any other
-  bracket after a symbol is a product (``y_n (\\nabla y_n)^T``).
+  ``y``, ``p``, ``E``, ``f``, ``g``, ``q`` (also accented, ``\\tilde{E}(\\mathbf{w})``) are calls
+  when the bracket follows without a space (or after ``\\left``: ``E\\left(w+\\epsilon\\right)``)
+  or holds ``|`` (``E (t|\\mathbf{x})``).  With a subscript they are calls only when the
+  bracket holds arguments — several, separated by commas (``y_k(x_n, w)``), or only bold
+  vectors (``E_n(\\mathbf{w})``); else a product (``y_n(1 - y_n)``, ``E_n(w_{ji}+\\epsilon)``).
+  Any other bracket after a symbol is a product (``y_n (\\nabla y_n)^T``).
+* A derivative of E followed by a bracket whose arguments are all a weight plus or minus
+  something is that derivative evaluated there (:class:`~.ast.EvalAt`, PRML 5.91:
+  ``\\frac{\\partial E}{\\partial w_{ji}}(w_{lk}+\\epsilon)``); an operator
+  ``\\frac{\\partial}{\\partial w}(…)`` still applies to the bracket.
+* Spellings of real text: ``\\partial{E_n}``, ``\\partial{w_{ji}^{2}}``, ``\\partial_{w_{lk}}`` (in a
+  denominator) and ``\\part`` are ``\\partial``; ``\\partial^2 E_n / \\partial a_k \\partial a_{k'}``
+  is the fraction; ``^{\\text{T}}``, ``^{\\rm T}``, ``^{\\top}``, ``^\\intercal`` are transposes;
+  ``w^2_{ji}`` is ``w_{ji}^2``; ``\\mathbf{v v}`` / ``\\mathbf{vv}`` is ``\\mathbf{v}\\mathbf{v}``
+  and ``\\boldsymbol{v^{T} M}`` a group of bold letters; ``\\nabla_{\\mathbf{w}}`` is ``\\nabla``
+  (another subscript is refused); a one-column ``\\begin{array}{l}`` outside brackets reads
+  like ``gathered`` (any other array is refused).
 * The letter ``d`` is the differential of an integral (``d\\mathbf{x}``, ``\\mathrm{d}t``; each
   integral sign takes its own measure, innermost first) or of a total derivative
   (``\\frac{d}{dx}``); anywhere else a plain ``d`` is a letter (``c y_k + d``).
@@ -923,7 +937,7 @@ def _mark_calls(toks: list[_Tok], text: str = "") -> None:
             toks[i + 1] = _Tok("CALLPAREN", nxt.value, nxt.start, nxt.end)
             continue
         if tok.type == "FRAC":
-            j = _evaluated_derivative(toks, i, text)
+            j = _evaluated_derivative(toks, i)
             if j is not None:
                 toks[j] = _Tok("CALLPAREN", toks[j].value, toks[j].start, toks[j].end)
             continue
@@ -1056,9 +1070,9 @@ def _brace_end(toks: list[_Tok], i: int) -> int | None:
     return None
 
 
-def _evaluated_derivative(toks: list[_Tok], i: int, text: str) -> int | None:
+def _evaluated_derivative(toks: list[_Tok], i: int) -> int | None:
     """``\\frac{\\partial E}{\\partial w_{ji}}(w_{lk}+\\epsilon)``: the index of the ``(`` when a
-    derivative of E is followed at once by a bracket of shifted weights (PRML 5.91)."""
+    derivative of E is followed by a bracket whose arguments are all shifted weights (PRML 5.91)."""
     n = len(toks)
     if i + 2 >= n or toks[i + 1].type != "LBRACE" or toks[i + 2].type not in ("PARTIAL", "D"):
         return None
@@ -1074,9 +1088,8 @@ def _evaluated_derivative(toks: list[_Tok], i: int, text: str) -> int | None:
     if _skip_scripts(inner, k + 1) != len(inner):
         return None
     den_end = _brace_end(toks, num_end + 1)
-    if den_end is None or den_end + 1 >= n or toks[den_end + 1].type != "LPAREN" \
-            or not _adjacent(text, toks[den_end].end, toks[den_end + 1].start):
-        return None
+    if den_end is None or den_end + 1 >= n or toks[den_end + 1].type != "LPAREN":
+        return None  # (a space before the bracket is allowed: PRML 5.91 as OCR writes it)
     j = den_end + 1
     k = j + 1
     while True:  # each argument: a weight, then + or -

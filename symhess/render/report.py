@@ -211,7 +211,7 @@ def report_text(rep: Report, colour: bool = False, *, verbosity: int = 0,
                 width: int | None = None) -> str:
     """Every derivation with its steps (``verbosity -1``: failing ones only), then the summary."""
     out = []
-    for f in rep.files:  # how the file was read (an inferred setting, one pattern): said once
+    for f in getattr(rep, "files", ()):  # how a file was read (inferred setting, one pattern): once
         for note in getattr(f, "notes", ()):
             out.append("\n".join(_wrap(f"{f.path}: {readable(note)}", width, "", "  ")))
     shown = [d for d in rep.derivations if verbosity >= 0 or d.verdict not in ("ok", "xfail")]
