@@ -13,7 +13,7 @@ from symhess.documents import Block, blocks_from_text, find_blocks, has_relation
 from symhess.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "000_4d56e9fbf6974c5d.txt"
+SEED = ROOT / "tests" / "data" / "seed_handout.txt"
 CORPUS = ROOT / "derivations"
 
 
@@ -421,7 +421,7 @@ def test_missing_macro_argument_is_an_error_at_the_use() -> None:
 
 # ----------------------------------------------------------------------------- the reading cases
 
-CASES = ROOT.parent / "shared" / "cases"
+CASES = ROOT / "tests" / "cases"
 
 
 def _runner_blocks(text: str) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from symhess.notation.parser import parse_chain, parse_condition, parse_display
 from symhess.notation.unparse import latex
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "000_4d56e9fbf6974c5d.txt"
+SEED = ROOT / "tests" / "data" / "seed_handout.txt"
 CORPUS = sorted((ROOT / "derivations").glob("*.md"))
 
 
@@ -460,7 +460,7 @@ def test_fuzz_any_text_parses_or_raises_input_error(text: str) -> None:
 
 # ----------------------------------------------------------------------------- issue 11: displays
 
-CASES = ROOT.parent / "shared" / "cases"
+CASES = ROOT / "tests" / "cases"
 
 
 def display(text: str) -> list[list[str]]:
