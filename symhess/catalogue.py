@@ -128,6 +128,7 @@ class Record:
     printed_latex: str | None = None
     erratum_note: str = ""
     drops: str = ""
+    single_pattern: bool = False    # E in this equation is one pattern's error E_n (§5.4.6)
 
 
 _R95 = r"x_i h'(a_j) \left\{ \delta_k I_{jj'} + z_{j'} \sum_{k'} w_{k'j}^{(2)} M_{kk'} \right\}"
@@ -156,9 +157,14 @@ _RECORDS = (
            erratum_note=r"PRML prints x_i h'(a_{j'})\{\delta_k I_{jj'} + z_j \sum_{k'} w_{k'j'} H_{kk'}\} "
                         r"with j and j' exchanged in the second term (wrong for j \neq j'); the corrected "
                         r"form is " + _R95),
+    *(Record(n, "fast multiplication by the Hessian (one pattern's error, §5.4.6)", "setting",
+             "ヘッセ行列との高速な積（1つのパターンの誤差）", single_pattern=True)
+      for n in ("5.96", "5.97", "5.98", "5.99", "5.100", "5.101", "5.102", "5.103", "5.105",
+                "5.107", "5.108", "5.109", "5.110", "5.111")),
     Record("5.104", "sum-of-squares error with linear outputs: δ_k = y_k − t_k", "setting",
            "線形出力の二乗和誤差", error_model="sum_of_squares"),
-    Record("5.106", "R{δ_k} = R{y_k} (sum-of-squares error)", "identity", "", error_model="sum_of_squares"),
+    Record("5.106", "R{δ_k} = R{y_k} (sum-of-squares error)", "identity", "", error_model="sum_of_squares",
+           single_pattern=True),
     Record("5.121", "the regulariser consistent under linear transformations", "definition",
            "線形変換に対して無矛盾な正則化項",
            erratum_note=r"this is the rescaling PRML prints after (5.121), a known misprint: the regulariser "

@@ -47,18 +47,14 @@ from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret, symbol_key
-from .notation.parser import parse_chain
-from .suggest import StepJudge, Suggestion, search
+from .notation.parser import parse_chain, parse_condition, parse_display
+from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, search
 
-try:  # the reader of whole displays (several statements, continued chains)
-    from .notation.parser import parse_display as _parse_display
-except ImportError:  # pragma: no cover - older parser
-    _parse_display = None
 
 _CITE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,3})(?![\d.])")
 _INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
 _CHECKED = ("proved", "verified")
-SUGGEST_LIMIT = 120  # candidate edits tried for a failed step (a count, never a clock)
+SUGGEST_LIMIT = SUGGEST_CANDIDATES  # candidate edits tried for a failed step (a count, never a clock)
 
 
 def cited(justification: str | None) -> list[str]:
@@ -234,6 +230,14 @@ def check_blocks(blocks: list[Block], path: str,
         number = 0
         for chain in disp.statements:
             if chain.continues:
+                if last is not None and number == 0 and (b.before or "").strip():
+                    items.append(StepResult(number + 1, chain.pos.line or b.line, chain.pos.col or b.col,
+                                            "unsupported", "the display starts with a relation, but prose "
+                                            "stands between it and the display before, so what it "
+                                            "continues is unclear; write the left side"))
+                    number += 1
+                    last = None
+                    continue
                 if last is None:
                     items.append(StepResult(number + 1, chain.pos.line or b.line, chain.pos.col or b.col,
                                             "unsupported", "the display starts with a relation but "
@@ -281,10 +285,7 @@ def check_blocks(blocks: list[Block], path: str,
 
 
 def _read(b: Block) -> ast.Display:
-    if _parse_display is not None:
-        return _parse_display(b.text, path=b.path, line=b.line, col=b.col)
-    chain = parse_chain(b.text, path=b.path, line=b.line, col=b.col)  # pragma: no cover
-    return ast.Display((chain,), chain.pos)  # pragma: no cover
+    return parse_display(b.text, path=b.path, line=b.line, col=b.col)
 
 
 def _derivation(b: Block, steps: list[StepResult]) -> DerivationReport:
@@ -339,9 +340,17 @@ def _single(chain: ast.Chain, setting: Setting, b: Block, number: int) -> list[S
     return []
 
 
+_NAMED_SETTINGS = (  # a setting named in words in the line before a display, as the book does
+    (re.compile(r"cross[- ]?entropy|交叉熵|交差エントロピー", re.I), "5.21"),
+    (re.compile(r"sum[- ]of[- ]squares?|二乗和|平方和", re.I), "5.14"),
+)
+
+
 def _prose_context(b: Block) -> tuple[str, ...]:
-    """Book equations cited in the line of prose right before the display."""
-    return tuple(cited(getattr(b, "before", "") or ""))
+    """Book equations cited in the line of prose right before the display, or named in words."""
+    text = getattr(b, "before", "") or ""
+    named = [num for pat, num in _NAMED_SETTINGS if pat.search(text)]
+    return tuple(dict.fromkeys(cited(text) + named[:1]))
 
 
 _ONE_PATTERN = re.compile(r"one (?:training )?pattern|single (?:training )?pattern|one data point|"
@@ -357,10 +366,10 @@ def _prose_definitions(b: Block, setting: Setting) -> None:
     for m in _INLINE.finditer(text):
         math = m.group(1) or m.group(2)
         try:
-            disp = _parse_display(math, path=b.path, line=max(b.line - 1, 1), col=1) if _parse_display else None
+            disp = parse_display(math, path=b.path, line=max(b.line - 1, 1), col=1)
         except InputError:
             continue
-        for chain in (disp.statements if disp else ()):
+        for chain in disp.statements:
             if len(chain.members) < 2 or chain.members[1].relation not in ("=", ":=", "\\equiv"):
                 continue
             domain = chain_domain(chain)
@@ -378,10 +387,6 @@ def _prose_condition(b: Block) -> ast.Condition | None:
     """A condition in a short line of prose right before the display ("When $j \\neq j'$:")."""
     text = (getattr(b, "before", "") or "").strip()
     if not text or len(text) > 160:
-        return None
-    try:
-        from .notation.parser import parse_condition
-    except ImportError:  # pragma: no cover
         return None
     for m in _INLINE.finditer(text):
         math = m.group(1) or m.group(2)
@@ -456,9 +461,11 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         chain.tag.strip()) else [])
     subs: dict[sp.Expr, sp.Expr] = {}
     domain = job.domain
+    single = False
     for num in dict.fromkeys(x.strip() for x in cites):
         _bring(num, st, domain, subs, assumptions)
         rec = cat.BOOK.get(num)
+        single = single or (rec is not None and rec.single_pattern)
         if rec is not None and rec.error_model not in (None, "sum_of_squares") and domain != "network":
             pos0 = cur.pos if cur.pos.line else cur.expr.pos
             return StepResult(job.number, pos0.line, pos0.col, "unsupported",
@@ -475,6 +482,9 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         model, model_note = st.error_model()
     try:
         ctx = _context(st, domain, chain, model)
+        if single and not ctx.one_pattern and domain == "network":
+            ctx = replace(ctx, one_pattern=True)  # the cited equation is about one pattern (§5.4.6)
+            assumptions.append("E read as one pattern's error E_n, as in the cited equation (PRML §5.4.6)")
         for c in conds:
             _condition(c, ctx, subs, assumptions)
     except (Unsupported, IllFormed) as exc:
@@ -485,7 +495,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
             assumptions.append(st.notes[key])
     if model is not None and domain == "network" and model_note:
         assumptions.append(model_note)
-    if ctx.one_pattern:
+    if ctx.one_pattern and not single:
         assumptions.append(ONE_PATTERN_NOTE)
     base["assumptions"] = tuple(dict.fromkeys(assumptions))
     rel = cur.relation
@@ -883,6 +893,10 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
                           "for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
     named, _line = st.named[num]
+    if not any(k.startswith("w_") for k in st.mappings):
+        return StepResult(verdict="unsupported", message=f"a rescaling of {t.key}, but no transformation "
+                          f"of the weights is in force to check ({num}) against (write it first, e.g. "
+                          r"w_{ji} \rightarrow \frac{1}{a} w_{ji})", **base)
     try:
         res = check_rescaling(named, t, st.mappings)
     except Unsupported as exc:
@@ -919,6 +933,8 @@ def _infer(jobs: list[_Job], setting: Setting) -> str | None:
     evidence = [j for j in failed if _names_outputs(j)]
     if not evidence:  # nothing in the document speaks of outputs or targets: E_n stays general
         return None
+    start = jobs.index(evidence[0])  # a setting shown by a step holds from there on, not before
+    failed = [j for j in failed if jobs.index(j) >= start]
     best: tuple[int, str, list[StepResult]] | None = None
     for key, model in ERROR_MODELS.items():
         note = f"{model.text} — inferred from line {{line}}; state it to make it explicit"
@@ -937,7 +953,8 @@ def _infer(jobs: list[_Job], setting: Setting) -> str | None:
     if best is None:
         return None
     _, key, redone = best
-    first = next(j for j, r in zip(failed, redone) if r.verdict in _CHECKED)
+    first = next((j for j, r in zip(failed, redone) if r.verdict in _CHECKED and j in evidence),
+                 next(j for j, r in zip(failed, redone) if r.verdict in _CHECKED))
     text = ERROR_MODELS[key].text
     line = first.result.line if first.result else 0
     for j, r in zip(failed, redone):

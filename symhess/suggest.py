@@ -36,7 +36,7 @@ from .notation.unparse import latex
 __all__ = ["Candidate", "Judge", "LIMIT", "Search", "StepJudge", "Suggestion", "candidates",
            "search", "suggest"]
 
-LIMIT = 300        # candidates considered per failed step (screened or decided)
+LIMIT = 150  # candidate edits per failed step: a count, never a clock (verdicts must not depend on speed)
 ACCEPT = ("proved", "verified")
 Judge = Callable[[ast.Node], "Decision | None"]
 

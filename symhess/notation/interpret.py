@@ -696,11 +696,11 @@ def symbol_key(node: ast.Symbol) -> str:
     from dataclasses import replace as _replace
     head = str(_replace(node, sub=()))
 
-    def letter(i: object) -> str:  # the range of a subscript: j and j' alike, L and L+1 alike
+    def letter(i: object) -> str:  # the range of a subscript: j and j' alike; N, L, L+1 alike
         if isinstance(i, ast.Index):
-            return i.letter
+            return "#" if i.letter.isupper() else i.letter
         if isinstance(i, ast.Number):
             return i.text
         found = [n.letter for n in ast.walk(i) if isinstance(n, ast.Index)]  # type: ignore[arg-type]
-        return found[0] if found else "·"
+        return ("#" if found[0].isupper() else found[0]) if found else "·"
     return head + ("_{" + "".join(letter(i) for i in node.sub) + "}" if node.sub else "")
