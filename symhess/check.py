@@ -746,10 +746,11 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         return None
     line = base["line"]
     if isinstance(node, ast.Symbol) and node.name == "E" and node.sub and _is_n(node.sub) and \
-            not node.bold and st.error is None and st.user_error.e_n is None:
+            not node.bold and node.accent is None and st.error is None and st.user_error.e_n is None:
         return _define_error(cur, st, ctx, base)
     if isinstance(node, ast.Symbol) and node.name == "y" and len(node.sub) == 1 and \
-            isinstance(node.sub[0], ast.Index) and node.sub[0].letter == "k" and not node.bold:
+            isinstance(node.sub[0], ast.Index) and node.sub[0].letter == "k" and not node.bold \
+            and node.accent is None:
         return _define_output(node, cur, st, ctx, base)
     builtin = None
     decorated = isinstance(node, ast.Symbol) and (node.accent is not None or node.calligraphic)
@@ -807,8 +808,11 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         st.symbols[call_key] = ((), rhs, line)
         return StepResult(verdict="definition", message=f"defines {call_key}", **base)
     assert isinstance(node, ast.Symbol)
-    params: list[sp.Symbol] = []
+    params: list[sp.Expr] = []
     for i in node.sub:
+        if isinstance(i, ast.Number) and i.text.isdigit():  # \tilde{w}_{j0}: a fixed index (a bias)
+            params.append(sp.Integer(int(i.text)))
+            continue
         if not isinstance(i, ast.Index) or i.letter not in nw.SIZES and i.letter not in "NLM":
             if isinstance(i, ast.Index):  # \mathbf{H}_N, \mathbf{H}_L: a count as parameter
                 params.append(sp.Symbol(i.letter + "'" * i.primes, integer=True))

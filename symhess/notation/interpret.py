@@ -250,7 +250,10 @@ class _Interpreter:
                 raise Unsupported(f"{node} is defined with {len(params)} subscript(s), used "
                                   f"with {len(node.sub)}", node.pos)
             args = [self.subscript_value(i, node.pos) for i in node.sub]
-            ren = dict(zip(params, args))
+            for p, a in zip(params, args):
+                if p.is_Integer and p != a:  # a fixed subscript (\tilde{w}_{j0}) used with another
+                    raise Unsupported(f"{node}: defined for the subscript {p} only", node.pos)
+            ren = {p: a for p, a in zip(params, args) if not p.is_Integer}
             self.readings.append(f"{key} as defined in the document")
             return Meaning(meaning.expr.xreplace(ren) if ren else meaning.expr, meaning.row, meaning.col)
         letters = "".join(i.letter if isinstance(i, ast.Index) else "?" for i in node.sub)
