@@ -192,3 +192,54 @@ def test_continued_chain_across_displays() -> None:
             "\\frac{\\partial}{\\partial w_{kj}^{(2)}} \\left( \\delta_{k'} z_{j'} \\right) $$\n\n"
             "$$ = z_j z_{j'} M_{kk'} $$\n")
     assert verdicts(text) == ["proved", "proved"]
+
+
+# ----------------------------------------------------------------------------- real text, by kind
+# Minimal inputs of the kinds met in other people's notes on PRML chapter 5.
+@pytest.mark.parametrize(("text", "expected"), [
+    # a tagged expression followed by a mapping of a weight: the mapping is in force, no crash
+    ("$$ \\frac{\\partial^2 E}{\\partial w_{ji} \\partial w_{lk}} \\tag{5.78} $$\n\n"
+     "$$ w_{ji} \\rightarrow \\frac{1}{a} w_{ji} $$", ["definition", "definition"]),
+    # PRML 5.91: the gradient evaluated at a shifted weight, central difference
+    ("$$\\frac{\\partial^2 E}{\\partial w_{ji}\\,\\partial w_{lk}} = \\frac{1}{2\\epsilon}\\left\\{\\frac{\\partial E}"
+     "{\\partial w_{ji}}(w_{lk}+\\epsilon) - \\frac{\\partial E}{\\partial w_{ji}}(w_{lk}-\\epsilon)\\right\\} "
+     "+ O(\\epsilon^2)$$", ["proved"]),
+    # E given inline in the line before the display
+    ("For a sum-of-squares loss $E = \\tfrac{1}{2}\\sum_n (y_n - t_n)^2$, the exact Hessian is\n"
+     "$$\\mathbf{H} = \\sum_n \\nabla y_n \\nabla y_n^T + \\sum_n (y_n - t_n)\\nabla\\nabla y_n.$$", ["proved"]),
+    # a member that cannot be read does not take the definition away from the other steps
+    ("$$ E = \\frac{1}{2}\\sum_{n=1}^N(y_n-t_n)^2 $$\n\n"
+     "$$ H = \\nabla\\nabla E = \\nabla(\\sum_{n=1}^N (y_n-t_n)\\nabla y_n) $$", ["definition", "proved", "proved"]),
+    # the setting named in words before 5.85 is not modelled over data points: unsupported, not failed
+    ("$$ E = \\frac{1}{2}\\sum_{n=1}^{N}(y_n - t_n)^2 $$\n\n"
+     "In the case of the cross-entropy error function for a network with logistic sigmoid outputs,\n\n"
+     "$$ \\mathbf{H} \\simeq \\sum_{n=1}^{N} y_n (1 - y_n) \\mathbf{b}_n \\mathbf{b}_n^{\\mathrm{T}} $$",
+     ["definition", "unsupported"]),
+    # a recurrence alone is a definition; a later step that needs it is not failed
+    ("$$\\mathbf{H}_{L+1}=\\mathbf{H}_{L}+\\mathbf{b}_{L+1} \\mathbf{b}_{L+1}^{\\mathrm{T}}$$\n\n"
+     "$$\\mathbf{H}_{L+1}^{-1}=\\mathbf{H}_{L}^{-1}-\\frac{\\mathbf{H}_{L}^{-1} \\mathbf{b}_{L+1} "
+     "\\mathbf{b}_{L+1}^{\\mathrm{T}} \\mathbf{H}_{L}^{-1}}{1+\\mathbf{b}_{L+1}^{\\mathrm{T}} \\mathbf{H}_{L}^{-1} "
+     "\\mathbf{b}_{L+1}}$$", ["definition", "unsupported"]),
+    # H_N and H_{L+1} are one family: a wrong update is failed
+    ("$$ \\mathbf{H}_N = \\sum_{n=1}^{N} \\mathbf{b}_n \\mathbf{b}_n^{\\mathrm{T}} $$\n\n"
+     "$$ \\mathbf{H}_{L+1} = \\mathbf{H}_L + 2 \\mathbf{b}_{L+1} \\mathbf{b}_{L+1}^{\\mathrm{T}} $$",
+     ["definition", "failed"]),
+    # a display starting with '=' after prose continues nothing it can be sure of
+    ("$$ a_j = \\sum_i w_{ji} x_i $$\n\nwhere $z_j$\n\n$$ = h(a_j) $$", ["proved", "unsupported"]),
+    # a setting shown by a later step does not make an earlier wrong step hold
+    ("$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = I_{kk'} $$\n\n"
+     "$$ \\frac{\\partial E_n}{\\partial a_k} = y_k - t_k $$", ["failed", "definition"]),
+    # an equation of §5.4.6, tagged, reads E as one pattern's error
+    ("$$ E = \\frac{1}{2}\\sum_{n=1}^{N}(y_n - t_n)^2 $$\n\n"
+     "$$ \\frac{\\partial E}{\\partial w_{kj}} = \\delta_k z_j \\tag{5.108} $$", ["definition", "proved"]),
+    # transformations of a bias weight and of the outputs (5.117, 5.118) are definitions
+    ("$$ w_{j0} \\to \\widetilde{w}_{j0} = w_{j0} - \\frac{b}{a}\\sum_i w_{ji} $$\n\n"
+     "$$ y_k \\to \\widetilde{y}_k = c y_k + d $$", ["definition"] * 4),
+    # "neglecting the off-diagonal terms" before a display written with '=' (5.81)
+    ("If we now neglect off-diagonal elements in the second-derivative terms, we obtain\n\n"
+     "$$\\frac{\\partial^2 E_n}{\\partial a_j^2} = h'(a_j)^2 \\sum_k w_{kj}^2 \\frac{\\partial^2 E_n}{\\partial a_k^2} "
+     "+ h''(a_j) \\sum_k w_{kj} \\frac{\\partial E_n}{\\partial a_k}$$", ["approximation"]),
+])
+def test_kinds_of_real_text(text: str, expected: list[str]) -> None:
+    got = ["holds" if v in ("proved", "verified") else v for v in verdicts(text)]
+    assert got == ["holds" if v in ("proved", "verified") else v for v in expected]
