@@ -243,3 +243,10 @@ def test_continued_chain_across_displays() -> None:
 def test_kinds_of_real_text(text: str, expected: list[str]) -> None:
     got = ["holds" if v in ("proved", "verified") else v for v in verdicts(text)]
     assert got == ["holds" if v in ("proved", "verified") else v for v in expected]
+
+
+def test_exercise_517_with_plain_x_and_w() -> None:
+    text = ("$$ E = \\frac{1}{2} \\int \\int \\{y(x,w)-t\\}^2\\ p(x,t)\\ \\mathrm{d}x\\mathrm{d}t $$\n\n"
+            "$$ \\frac{\\partial^2E}{\\partial w_r \\partial w_s} = \\frac{1}{2} \\frac{\\partial}{\\partial w_r} "
+            "\\int\\int 2 \\{y(x,w)-t\\} \\frac{\\partial y(x,w)}{\\partial w_s}\\ p(x,t)\\ \\mathrm{d}x\\mathrm{d}t $$\n")
+    assert verdicts(text) == ["definition", "proved"]

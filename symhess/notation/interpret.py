@@ -220,7 +220,9 @@ class _Interpreter:
         if name == "b" and node.bold and letters == "n":
             r = self.fresh_component()
             return Meaning(md.YG[ix[0], r], r, None)
-        if name == "x" and node.bold and not sub:
+        if name == "x" and not sub:
+            if not node.bold:
+                self.readings.append(r"x read as the input vector \mathbf{x}")
             return Meaning(md.XV)
         if name == "t" and not sub:
             return Meaning(md.TV)
@@ -645,8 +647,8 @@ def _nabla_split(node: ast.Apply) -> tuple[ast.Node, tuple[ast.Node, ...]] | Non
 
 def _is_model_args(args: tuple[ast.Node, ...]) -> bool:
     """``(\\mathbf{x}, \\mathbf{w})`` or ``(\\mathbf{x})``."""
-    names = [(a.name, a.bold, a.sub) for a in args if isinstance(a, ast.Symbol)]
-    return len(names) == len(args) and names in ([("x", True, ())], [("x", True, ()), ("w", True, ())])
+    names = [(a.name, a.sub) for a in args if isinstance(a, ast.Symbol) and not a.accent]
+    return len(names) == len(args) and names in ([("x", ())], [("x", ()), ("w", ())])
 
 
 def _free_indices(e: sp.Expr) -> set[sp.Symbol]:
