@@ -893,8 +893,9 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
-        return StepResult(verdict="definition", message=f"a transformation {t.key} → … put in force "
-                          "for the rest of the document (a mapping, not an identity)", **base)
+        from .notation.unparse import latex
+        return StepResult(verdict="definition", message=f"the transformation {t.key} \\to {latex(cur.expr)} "
+                          "is in force for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
     named, _line = st.named[num]
     if not any(k.startswith("w_") for k in st.mappings):
