@@ -37,6 +37,7 @@ __all__ = ["Candidate", "Judge", "LIMIT", "Search", "StepJudge", "Suggestion", "
            "search", "suggest"]
 
 LIMIT = 150  # candidate edits per failed step: a count, never a clock (verdicts must not depend on speed)
+JUDGED = 12  # of them, at most this many decided in full (those the cheap numeric screen lets through)
 ACCEPT = ("proved", "verified")
 Judge = Callable[[ast.Node], "Decision | None"]
 
@@ -576,6 +577,8 @@ def search(prev: ast.Node, cur: ast.Node, judge: Judge, *, residual: sp.Expr | s
 
     budget = max(0, limit - 1) if residual is not None else limit
     for c in candidates(wrong, other, side=side):
+        if judged >= JUDGED:  # full decisions are the expensive part: bounded by a count too
+            break
         if tried >= budget or len(found) >= want:
             break
         tried += 1

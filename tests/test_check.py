@@ -122,7 +122,7 @@ def test_json_contract(seed_report) -> None:
 
 def test_text_report_names_file_line_and_step(seed_report) -> None:
     text = report_text(seed_report)
-    assert re.search(r"000_4d56e9fbf6974c5d\.txt:17:\d+ step 6: ✗ failed", text)
+    assert re.search(r"seed_handout\.txt:17:\d+ step 6: ✗ failed", text)
 
 
 @pytest.mark.parametrize("just, nums", [(r"(\because (5.92))", ["5.92"]), (None, []),

@@ -693,7 +693,7 @@ def _bad(what: str, pos: ast.Pos) -> sp.Expr:
 
 
 def symbol_key(node: ast.Symbol) -> str:
-    """How a symbol is written without its subscripts: the key of a document's definition.
+    r"""How a symbol is written without its subscripts: the key of a document's definition.
 
     >>> print(symbol_key(ast.Symbol("a", (ast.Index("j", 1),), None, 0, False, accent="hat")))
     \hat{a}_{j}

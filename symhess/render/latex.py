@@ -93,7 +93,7 @@ def segments(text: str) -> list[Segment]:
     ``_`` or ``^`` through operators and single letters/numbers is math
     (``y_{nk} - t_{nk}``, ``\\sum_k t_{nk} = 1``); ``snake_case`` names are code.
 
-    >>> segments("drop \\sum_n (y_n - t_n) here")
+    >>> segments(r"drop \\sum_n (y_n - t_n) here")
     [('text', 'drop '), ('math', '\\\\sum_n (y_n - t_n)'), ('text', ' here')]
     >>> segments("vs symhess.numeric.exact_hessian @ v")
     [('text', 'vs '), ('code', 'symhess.numeric.exact_hessian'), ('text', ' @ v')]
@@ -288,7 +288,7 @@ def justification(just: str | None, escape: Callable[[str], str] | None = None) 
     '(\\\\because (5.92))'
     >>> justification("chain rule")
     '(\\\\because \\\\text{chain rule})'
-    >>> justification("drop \\sum_n e_n")
+    >>> justification(r"drop \\sum_n e_n")
     '{\\\\textstyle (\\\\because \\\\text{drop }\\\\sum_n e_n)}'
     >>> justification(None)
     ''
