@@ -153,7 +153,7 @@ class Report:
 
 # --------------------------------------------------------------------------- entry points
 def check_paths(paths: Iterable[Path], progress: Callable[[str], None] | None = None, *,
-                strict: bool = False) -> Report:
+                strict: bool = False, suggest: bool = True) -> Report:
     """Check every derivation in ``paths`` (files, or directories searched for .md/.tex).
 
     Raises :class:`~symhess.errors.InputError` only for a path that cannot be opened or
@@ -164,13 +164,14 @@ def check_paths(paths: Iterable[Path], progress: Callable[[str], None] | None = 
         if progress:
             progress(f"checking {p}")
         blocks = find_blocks(p)
-        files.append(check_blocks(blocks, str(p), progress, strict=strict))
+        files.append(check_blocks(blocks, str(p), progress, strict=strict, suggest=suggest))
     return Report(tuple(files))
 
 
-def check_text(text: str, path: str = "<string>", *, strict: bool = False) -> FileReport:
+def check_text(text: str, path: str = "<string>", *, strict: bool = False,
+               suggest: bool = True) -> FileReport:
     """Check the derivations in ``text`` as if it were the file ``path``."""
-    return check_blocks(blocks_from_text(text, path), path, strict=strict)
+    return check_blocks(blocks_from_text(text, path), path, strict=strict, suggest=suggest)
 
 
 @dataclass
@@ -191,8 +192,13 @@ class _Job:
 
 
 def check_blocks(blocks: list[Block], path: str,
-                 progress: Callable[[str], None] | None = None, *, strict: bool = False) -> FileReport:
-    """Verdicts for every display of one file, read top to bottom (see the module docstring)."""
+                 progress: Callable[[str], None] | None = None, *, strict: bool = False,
+                 suggest: bool = True) -> FileReport:
+    """Verdicts for every display of one file, read top to bottom (see the module docstring).
+
+    ``strict``: no inferred error function; ``suggest``: search a verified correction for the
+    first failed step of each display (bounded by candidate counts).
+    """
     read: list[tuple[Block, ast.Display | InputError]] = []
     for b in blocks:
         if b.error is not None:
@@ -256,8 +262,8 @@ def check_blocks(blocks: list[Block], path: str,
                            _step_domain(chain, s, domain), approx)
                 # a correction is searched for the first wrong step of a display only: later
                 # failures of the same display usually follow from it
-                job.suggest = not any(isinstance(it, _Job) and it.result is not None
-                                      and it.result.verdict == "failed" for it in items)
+                job.suggest = suggest and not any(isinstance(it, _Job) and it.result is not None
+                                                  and it.result.verdict == "failed" for it in items)
                 job.result = _guarded(job, setting)
                 jobs.append(job)
                 items.append(job)

@@ -123,7 +123,8 @@ def cmd_check(ns: argparse.Namespace) -> int:
     if ns.watch and (ns.format != "html" or not ns.output or ns.output == "-"):
         raise InputError("--watch rewrites an HTML report: use it with --format html -o FILE")
     while True:
-        report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty), strict=ns.strict)
+        report = check_paths([Path(p) for p in ns.paths], progress=_progress(tty), strict=ns.strict,
+                             suggest=not ns.no_suggest)
         _done_progress(tty)
         if ns.format == "json":
             _emit(json.dumps(report_json(report), ensure_ascii=False, indent=2), ns.output)
@@ -263,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --format html -o FILE: re-check and rewrite when the files change")
     c.add_argument("--strict", action="store_true",
                    help="do not infer an error function from the steps when none is named")
+    c.add_argument("--no-suggest", action="store_true",
+                   help="do not search for a corrected line under a failed step (faster)")
     c.set_defaults(func=cmd_check)
 
     h = sub.add_parser("handout", help="write the seminar handout (.tex, .pdf or .md)")

@@ -250,3 +250,12 @@ def test_exercise_517_with_plain_x_and_w() -> None:
             "$$ \\frac{\\partial^2E}{\\partial w_r \\partial w_s} = \\frac{1}{2} \\frac{\\partial}{\\partial w_r} "
             "\\int\\int 2 \\{y(x,w)-t\\} \\frac{\\partial y(x,w)}{\\partial w_s}\\ p(x,t)\\ \\mathrm{d}x\\mathrm{d}t $$\n")
     assert verdicts(text) == ["definition", "proved"]
+
+
+def test_a_failed_step_gets_a_verified_correction_unless_turned_off() -> None:
+    text = "$$ \\frac{\\partial^2 E_n}{\\partial w_{kj}^{(2)} \\partial w_{k'j'}^{(2)}} = z_j z_j M_{kk'} $$"
+    (s,) = steps(text)
+    assert s.verdict == "failed" and s.suggestion is not None
+    assert s.suggestion.verdict in ("proved", "verified") and "z_{j'}" in s.suggestion.latex
+    (t,) = [x for d in check_text(text, "n.md", suggest=False).derivations for x in d.steps]
+    assert t.verdict == "failed" and t.suggestion is None
