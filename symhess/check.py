@@ -727,6 +727,7 @@ def _matrix_step(lhs: ast.Node, rhs: ast.Node, st: Setting, base: dict[str, Any]
 
 # --------------------------------------------------------------------------- definitions
 _OPEN_NAMES = frozenset({"E"})
+_NETWORK_NAMES = frozenset("a b h t w x y z v E I M T delta".split())
 
 
 def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, domain: str,
@@ -763,6 +764,9 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     known = isinstance(node, ast.Symbol) and (symbol_key(node) in st.symbols or symbol_key(node) in st.matrices)
     if known and not forced:
         return None  # defined earlier: this is a claim about it
+    if isinstance(node, ast.Symbol) and not decorated and not node.bold and not forced and \
+            node.name in _NETWORK_NAMES and not (node.name == "E" and not node.sub):
+        return None  # a quantity of the network (x_i, z_j, w_kj …): a claim, never a new definition
     if call_key is None and not decorated:
         try:
             builtin = interpret(node, ctx)
