@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,9 @@ class StepResult:
     lhs_latex: str = ""
     rhs_latex: str = ""
     suggestion: Suggestion | None = None
+    # the two sides as decided (SymPy), for renderers that show them for a step that holds
+    lhs_expr: Any = field(default=None, compare=False, repr=False)
+    rhs_expr: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -575,8 +578,9 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     from .printing import prml_latex
     return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
                       residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
-                      counterexample=d.counterexample, lhs_latex=prml_latex(lhs.expr),
-                      rhs_latex=prml_latex(rhs.expr), **base)
+                      counterexample=d.counterexample, lhs_expr=lhs.expr, rhs_expr=rhs.expr,
+                      lhs_latex=prml_latex(lhs.expr) if d.verdict not in _CHECKED else "",
+                      rhs_latex=prml_latex(rhs.expr) if d.verdict not in _CHECKED else "", **base)
 
 
 def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,

@@ -108,9 +108,13 @@ def step_lines(d: DerivationReport, s: StepResult, *, colour: bool = False, verb
             out.append(f"residual (left − right): {readable(s.residual_latex)}")
         if s.counterexample is not None:
             out.append("counterexample: " + counterexample_text(s))
-    elif verbose and s.lhs_latex:
-        out.append(f"left:  {readable(s.lhs_latex)}")
-        out.append(f"right: {readable(s.rhs_latex)}")
+    elif verbose and (s.lhs_latex or getattr(s, "lhs_expr", None) is not None):
+        left, right = s.lhs_latex, s.rhs_latex
+        if not left:  # a step that holds keeps its sides as SymPy: printed only when asked
+            from ..printing import prml_latex
+            left, right = prml_latex(s.lhs_expr), prml_latex(s.rhs_expr)
+        out.append(f"left:  {readable(left)}")
+        out.append(f"right: {readable(right)}")
     sug = getattr(s, "suggestion", None)
     if sug is not None:
         fix = f"did you mean: {readable(sug.latex)}"
