@@ -191,6 +191,7 @@ class _Job:
     domain: str = "network"
     approximate: bool = False  # the prose before the display says what it neglects
     suggest: bool = True       # search for a correction if this step fails
+    section_pattern: bool = False  # under a heading of the book's §5.4.6 (one pattern's error)
     result: StepResult | None = None
 
 
@@ -234,7 +235,8 @@ def check_blocks(blocks: list[Block], path: str,
         _prose_definitions(b, setting)
         before = (b.before or "").lower()
         if _ONE_PATTERN.search(before):
-            setting.one_pattern = True
+            setting.one_pattern = True  # "we consider one pattern", said once, holds from here on
+        in_546 = bool(_SECTION_ONE_PATTERN.search(getattr(b, "section", "") or ""))
         approx = bool(_NEGLECT.search(before))
         number = 0
         for chain in disp.statements:
@@ -265,6 +267,7 @@ def check_blocks(blocks: list[Block], path: str,
                            _step_domain(chain, s, domain), approx)
                 # a correction is searched for the first wrong step of a display only: later
                 # failures of the same display usually follow from it
+                job.section_pattern = in_546
                 job.suggest = suggest and not any(isinstance(it, _Job) and it.result is not None
                                                   and it.result.verdict == "failed" for it in items)
                 job.result = _guarded(job, setting)
@@ -364,6 +367,7 @@ def _prose_context(b: Block) -> tuple[str, ...]:
 
 _ONE_PATTERN = re.compile(r"one (?:training )?pattern|single (?:training )?pattern|one data point|"
                           r"一つのパターン|1つのパターン|1 つのパターン")
+_SECTION_ONE_PATTERN = re.compile(r"5\.4\.6|fast multiplication|R-operator|ヘッセ行列との高速|高速な乗算", re.I)
 _NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似")
 
 
@@ -470,7 +474,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         chain.tag.strip()) else [])
     subs: dict[sp.Expr, sp.Expr] = {}
     domain = job.domain
-    single = False
+    single = job.section_pattern
     for num in dict.fromkeys(x.strip() for x in cites):
         _bring(num, st, domain, subs, assumptions)
         rec = cat.BOOK.get(num)
@@ -493,7 +497,8 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         ctx = _context(st, domain, chain, model)
         if single and not ctx.one_pattern and domain == "network":
             ctx = replace(ctx, one_pattern=True)  # the cited equation is about one pattern (§5.4.6)
-            assumptions.append("E read as one pattern's error E_n, as in the cited equation (PRML §5.4.6)")
+            assumptions.append("E read as one pattern's error E_n, as in PRML §5.4.6 (cited, or the "
+                               "section's heading)")
         for c in conds:
             _condition(c, ctx, subs, assumptions)
     except (Unsupported, IllFormed) as exc:

@@ -46,6 +46,7 @@ directive, is an :class:`~symhess.errors.InputError`; so is a display that is ne
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,7 @@ class Block:
     error: InputError | None = field(default=None, compare=False)
     origin: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
     before: str = field(default="", compare=False)
+    section: str = field(default="", compare=False)  # the last heading above the display
 
     def source_position(self, line: int, col: int) -> tuple[int, int]:
         """The file's (line, col) of a position that the parser reports in ``text``.
@@ -448,7 +450,7 @@ def _assemble(doc: _Doc, events: Sequence[_Event]) -> list[Block]:
 
 def _with_xfail(b: Block, reason: str) -> Block:
     return Block(b.path, b.line, b.col, b.text, b.env, reason, b.has_chain, b.raw, b.end_line,
-                 b.error, b.origin, b.before)
+                 b.error, b.origin, b.before, b.section)
 
 
 def _block(doc: _Doc, raw: _Raw, table: dict[str, _macros.Macro]) -> Block | None:
@@ -470,10 +472,23 @@ def _block(doc: _Doc, raw: _Raw, table: dict[str, _macros.Macro]) -> Block | Non
         origin[k] == raw.origin[0] + k for k in range(len(origin)))
     where = () if identity else tuple(doc.lc(o) for o in origin)
     return Block(doc.path, line, col, text, raw.env, None, has_relation(text), raw.text,
-                 end_line, error, where, _before(doc, raw.start))
+                 end_line, error, where, _before(doc, raw.start), _section(doc, raw.start))
 
 
 _DISPLAY_END = re.compile(r"\$\$|\\\]|\\end\{|-->")
+
+
+_HEADING = re.compile(r"^(?:#{1,6}[ \t]+(.+)|\\(?:sub)*section\*?\{(.+?)\})[ \t]*$", re.M)
+
+
+def _section(doc: _Doc, start: int) -> str:
+    """The text of the last heading (Markdown ``#``, LaTeX ``\\section``) before ``start``."""
+    heads = getattr(doc, "_headings", None)
+    if heads is None:  # found once per file
+        heads = [(m.start(), (m.group(1) or m.group(2) or "").strip()) for m in _HEADING.finditer(doc.text)]
+        doc._headings = heads  # type: ignore[attr-defined]
+    k = bisect.bisect_right([h[0] for h in heads], start) if heads else 0
+    return heads[k - 1][1] if k else ""
 
 
 def _before(doc: _Doc, start: int) -> str:

@@ -259,3 +259,12 @@ def test_a_failed_step_gets_a_verified_correction_unless_turned_off() -> None:
     assert s.suggestion.verdict in ("proved", "verified") and "z_{j'}" in s.suggestion.latex
     (t,) = [x for d in check_text(text, "n.md", suggest=False).derivations for x in d.steps]
     assert t.verdict == "failed" and t.suggestion is None
+
+
+def test_a_heading_of_section_546_reads_e_as_one_pattern_there_only() -> None:
+    text = ("$$ E = \\frac{1}{2}\\sum_{n=1}^{N}(y_n - t_n)^2 $$\n\n"
+            "## 5.4.6 Fast multiplication by the Hessian\n\n"
+            "$$ \\frac{\\partial E}{\\partial w_{kj}} = \\delta_k z_j $$\n\n"
+            "## 5.5 Regularization\n\n"
+            "$$ \\frac{\\partial E}{\\partial w_{kj}} = \\delta_k z_j $$\n")
+    assert verdicts(text) == ["definition", "proved", "unsupported"]
