@@ -371,13 +371,17 @@ _SECTION_ONE_PATTERN = re.compile(r"5\.4\.6|fast multiplication|R-operator|ヘ�
 _NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似")
 
 
+def _inline_math(b: Block, longest: int) -> Iterable[str]:
+    """The inline formulas of the line of prose before a display (none if that line is long)."""
+    text = (b.before or "").strip()
+    if text and len(text) <= longest:
+        for m in _INLINE.finditer(text):
+            yield m.group(1) or m.group(2)
+
+
 def _prose_definitions(b: Block, setting: Setting) -> None:
     """Definitions written inline in the line before a display ("For $E = \\frac12 …$, …")."""
-    text = (b.before or "").strip()
-    if not text or len(text) > 400:
-        return
-    for m in _INLINE.finditer(text):
-        math = m.group(1) or m.group(2)
+    for math in _inline_math(b, 400):
         try:
             disp = parse_display(math, path=b.path, line=max(b.line - 1, 1), col=1)
         except InputError:
@@ -398,11 +402,7 @@ def _prose_definitions(b: Block, setting: Setting) -> None:
 
 def _prose_condition(b: Block) -> ast.Condition | None:
     """A condition in a short line of prose right before the display ("When $j \\neq j'$:")."""
-    text = (getattr(b, "before", "") or "").strip()
-    if not text or len(text) > 160:
-        return None
-    for m in _INLINE.finditer(text):
-        math = m.group(1) or m.group(2)
+    for math in _inline_math(b, 160):
         try:
             c = parse_condition(math, path=b.path, line=max(b.line - 1, 1), col=1)
         except InputError:

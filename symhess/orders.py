@@ -142,7 +142,6 @@ class _Reader:
                 if a:
                     deriv = sp.Derivative(deriv, (w, a))
             meaning[c] = deriv / sp.prod(sp.factorial(a) for a in alpha)
-        point = dict(zip(us, ws))
 
         def at(shift: dict[sp.Symbol, sp.Expr], order: tuple[sp.Symbol, ...] = ()) -> sp.Expr:
             f = poly
@@ -160,7 +159,6 @@ class _Reader:
             wrt, pairs = x.args
             shift = {pairs[i]: pairs[i + 1] for i in range(0, len(pairs), 2)}
             return at(shift, tuple(wrt))  # differentiate first, then move the point
-        del point
         return e.replace(lambda x: isinstance(x, sp.Function) and x.func.__name__ == "@dshift",
                          dshift), meaning
 
