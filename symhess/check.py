@@ -226,8 +226,9 @@ def check_blocks(blocks: list[Block], path: str,
             line, col = (loc.line, loc.col) if loc else (b.line, b.col)
             if loc is not None and b.error is None:
                 line, col = b.source_position(line, col)
+            hint = "" if "NOTATION" in disp.message else "; see docs/NOTATION.md for what is read"
             items.append(StepResult(0, line, col, "unsupported", f"cannot read: {disp.message} "
-                                    f"(at {b.path}:{line}:{col}; see docs/NOTATION.md for what is read)"))
+                                    f"(at {b.path}:{line}:{col}{hint})"))
             last = None
             continue
         prose = _prose_context(b)

@@ -381,7 +381,7 @@ def test_eqref_only_as_a_whole_member() -> None:
     (r"a = \frac{1}{2", "f.md:3:19", r"expected '\}' to close '\{' opened at 3:17, found the end of the block$"),
     ("a = (b]", "f.md:3:11", r"expected '\)' to close '\(' opened at 3:9, found '\]'$"),
     ("a = b)", "f.md:3:10", r"unmatched '\)': no bracket is open$"),
-    (r"a = \foo b", "f.md:3:9", r"unknown command \\foo — define it with \\newcommand in the "
+    (r"a = \foo b", "f.md:3:9", r"unknown command '\\foo' — define it with '\\newcommand' in the "
                                  r"file, or see docs/NOTATION\.md for what is read$"),
     (r"a = \mathrm{xy}z + \mathrm{q}", "f.md:3:24", r"unknown command \\mathrm\{q\}: .* see docs/NOTATION\.md"),
     ("   ", "f.md:3:5", r"empty math block: expected an expression$"),
@@ -405,7 +405,7 @@ def test_eqref_only_as_a_whole_member() -> None:
     (r"= ", "f.md:3:6", r"expected an expression after '='$"),
     (r"\int a \int b \, dt", "f.md:3:24", r"expected 'd', found the end of the block$"),
     (r"\sum_{w \in W}^{N} w", "f.md:3:21", r"a sum over a set has no upper limit$"),
-    (r"w \star", "f.md:3:7", r"unknown command \\star — "),
+    (r"w \star", "f.md:3:7", r"unknown command '\\star' — "),
     (r"\hat{w}^*", "f.md:3:12", r"a second decoration on \\hat\{w\}$"),
     ("(" * 70 + "a" + ")" * 70, "f.md:3:65", r"brackets nested more than 60 deep$"),
     (r"\nabla " * 300 + "E", "f.md:3:1755", r"expression nested more than 250 levels deep$"),
@@ -738,7 +738,7 @@ def test_every_case_block_reads_with_the_expected_number_of_steps(name: str, ind
     blocks = [b for b in find_blocks(CASES / name) if b.has_chain or "\\tag" in b.text]
     block = blocks[index]
     if expected == ["reported"] and "\\foo" in block.text:  # r01: the unreadable block
-        with pytest.raises(InputError, match=r"unknown command \\foo — define it") as info:
+        with pytest.raises(InputError, match=r"unknown command '\\foo' — define it") as info:
             parse_display(block.text, path=block.path, line=block.line, col=block.col)
         assert info.value.location is not None and info.value.location.line == block.line
         return

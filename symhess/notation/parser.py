@@ -161,7 +161,7 @@ _ENVIRONMENTS = frozenset(
 )
 _TEXT_COMMANDS = frozenset({"text", "textrm", "mbox", "textit", "textsf", "textnormal",
                             "intertext", "shortintertext", "textbf"})
-_UNKNOWN_HINT = "define it with \\newcommand in the file, or see docs/NOTATION.md for what is read"
+_UNKNOWN_HINT = "define it with '\\newcommand' in the file, or see docs/NOTATION.md for what is read"
 _CALL_ALWAYS = frozenset({"h", "sigma"})
 _CALL_ADJACENT = frozenset({"y", "p", "E", "f", "g", "q"})
 _MAX_DEPTH = 60          # brackets
@@ -851,7 +851,7 @@ class _Lexer:
             raise self._err(f"\\{name}: symhess cannot read an elided expression; write the sum "
                             "with \\sum", p)
         shown = "\\" + name
-        raise self._err(f"unknown command {shown} — {_UNKNOWN_HINT}", p)
+        raise self._err(f"unknown command '{shown}' — {_UNKNOWN_HINT}", p)
 
 
 def _clean_reason(raw: str) -> str:

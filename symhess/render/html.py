@@ -202,8 +202,9 @@ def _chain_table(der: Any, block: str) -> str | None:
 
     members, rels = chain_members(block)
     steps = list(der.steps)
-    if not steps or len(members) != len(steps) + 1 or not all(members):
-        return None
+    if not steps or any(s.index == 0 for s in steps) or len(members) != len(steps) + 1 \
+            or not all(members):
+        return None  # a block that could not be read, or whose steps are not its members
     rows = [f'<tr><td></td><td class="lhs" colspan="2">{_display(members[0])}</td><td></td></tr>']
     for s in steps:
         rel = rels[s.index - 1] if 0 < s.index <= len(rels) else "="
@@ -314,7 +315,9 @@ def report_html(rep: Any, *, title: str | None = None, standalone: bool = True) 
         if len(rep.files) > 1:
             body.append(f'<h2 class="file">{html.escape(f.path)}</h2>')
         for note in getattr(f, "notes", ()):  # how the whole file was read, said once
-            body.append(f'<p class="file-note"><strong>read under:</strong> {html.escape(readable(note))}</p>')
+            label, _, rest = note.partition(": ") if note.startswith("read under: ") else ("read as", "", note)
+            body.append(f'<p class="file-note"><strong>{html.escape(label)}:</strong> '
+                        f'{html.escape(readable(rest))}</p>')
         body.append(f'<article class="notes">{document_html(text, f.path, blocks, f, fi)}</article>')
     style = f"<style>{CSS}</style>"
     if not standalone:
