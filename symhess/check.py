@@ -48,6 +48,8 @@ from .matrices import NotMatrix, decide_matrices, is_matrix_statement
 from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret, symbol_key
 from .notation.parser import parse_chain, parse_condition, parse_display
+from .notation.unparse import latex
+from .printing import prml_latex
 from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, search
 
 
@@ -192,6 +194,7 @@ class _Job:
     approximate: bool = False  # the prose before the display says what it neglects
     suggest: bool = True       # search for a correction if this step fails
     section_pattern: bool = False  # under a heading of the book's §5.4.6 (one pattern's error)
+    generic: bool = False      # the chain uses PRML's generic unit notation (w_{ji}, w_{lk})
     result: StepResult | None = None
 
 
@@ -261,14 +264,14 @@ def check_blocks(blocks: list[Block], path: str,
                 number += 1
                 last = chain.members[-1]
                 continue
-            domain = chain_domain(chain)
+            domain, generic = chain_domain(chain), _generic_units(chain)
             for s in range(1, len(chain.members)):
                 number += 1
                 job = _Job(n, chain, s, setting.copy(), conds, prose, number,
                            _step_domain(chain, s, domain), approx)
                 # a correction is searched for the first wrong step of a display only: later
                 # failures of the same display usually follow from it
-                job.section_pattern = in_546
+                job.section_pattern, job.generic = in_546, generic
                 job.suggest = suggest and not any(isinstance(it, _Job) and it.result is not None
                                                   and it.result.verdict == "failed" for it in items)
                 job.result = _guarded(job, setting)
@@ -393,7 +396,7 @@ def _prose_definitions(b: Block, setting: Setting) -> None:
             domain = chain_domain(chain)
             model, _ = setting.error_model()
             try:
-                ctx = _context(setting, domain, chain, model)
+                ctx = _context(setting, domain, _generic_units(chain), model)
                 _definition(chain.members[0].expr, chain.members[1], setting, ctx, domain,
                             dict(index=0, line=max(b.line - 1, 1), col=1, justification=None),
                             forced=chain.members[1].relation != "=")
@@ -495,7 +498,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     if model is None:
         model, model_note = st.error_model()
     try:
-        ctx = _context(st, domain, chain, model)
+        ctx = _context(st, domain, job.generic, model)
         if single and not ctx.one_pattern and domain == "network":
             ctx = replace(ctx, one_pattern=True)  # the cited equation is about one pattern (§5.4.6)
             assumptions.append("E read as one pattern's error E_n, as in PRML §5.4.6 (cited, or the "
@@ -581,7 +584,6 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
             msg += f" ({note})"
     elif d.verdict == "failed" and not cur.approximate:
         msg += " (no correction searched: an earlier step of this display failed)"
-    from .printing import prml_latex
     return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
                       residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
                       counterexample=d.counterexample, lhs_expr=lhs.expr, rhs_expr=rhs.expr,
@@ -612,33 +614,22 @@ def _heavy(e: sp.Expr) -> bool:
     return nested > 4 or sp.count_ops(e) > 400
 
 
-def _context(st: Setting, domain: str, chain: ast.Chain, model: ErrorModel | None) -> Context:
+def _context(st: Setting, domain: str, generic: bool, model: ErrorModel | None) -> Context:
     in_force = {k.split("@")[0]: v for k, v in st.definitions.items() if k.endswith("@" + domain)}
     symbols = tuple((k, params, meaning) for k, (params, meaning, _) in st.symbols.items())
     output = None
     if model is not None and not model.linear_output:
         a = sp.Symbol("a")
         output = model.output(a)
-    generic = _generic_units(chain)
     return Context(tuple(in_force.items()), symbols, st.one_pattern and "E" not in in_force,
                    output, generic)
 
 
-_GENERIC: dict[int, tuple[ast.Chain, bool]] = {}
-
-
 def _generic_units(chain: ast.Chain) -> bool:
-    """The chain uses PRML's generic unit notation (a weight w_{lk}); computed once per chain."""
-    hit = _GENERIC.get(id(chain))
-    if hit is not None and hit[0] is chain:
-        return hit[1]
-    found = any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2
-                and isinstance(n.sub[0], ast.Index) and n.sub[0].letter == "l"
-                for m in chain.members for n in ast.walk(m.expr))
-    if len(_GENERIC) > 256:
-        _GENERIC.clear()
-    _GENERIC[id(chain)] = (chain, found)
-    return found
+    """The chain uses PRML's generic unit notation (a weight w_{lk})."""
+    return any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2
+               and isinstance(n.sub[0], ast.Index) and n.sub[0].letter == "l"
+               for m in chain.members for n in ast.walk(m.expr))
 
 
 def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str]) -> None:
@@ -666,7 +657,6 @@ def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str
 
 def _condition(c: ast.Condition, ctx: Context, subs: dict, assumptions: list[str]) -> None:
     """Restrict a step by a condition: index coincidence, distinctness, or a substitution."""
-    from .notation.unparse import latex
     text = f"{latex(c.lhs)} {c.relation} {latex(c.rhs)}"
     a, b = _as_index(c.lhs), _as_index(c.rhs)
     if a is not None and b is not None and nw.letter_of(a) == nw.letter_of(b):
@@ -757,7 +747,6 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         try:  # p(\mathbf{w}) = …: a function symhess does not know is defined here
             interpret(node, ctx)
         except (Unsupported, IllFormed):
-            from .notation.unparse import latex
             call_key = latex(node)
     if not isinstance(node, ast.Symbol) and call_key is None:
         return None
@@ -913,7 +902,6 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
-        from .notation.unparse import latex
         return StepResult(verdict="definition", message=f"the transformation {t.key} \\to {latex(cur.expr)} "
                           "is in force for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
@@ -1037,9 +1025,10 @@ def check_chain(chain: ast.Chain, setting: Setting | dict[str, Any] | None = Non
     else:
         st = Setting()
     out = []
-    domain = chain_domain(chain)
+    domain, generic = chain_domain(chain), _generic_units(chain)
     for s in range(1, len(chain.members)):
         job = _Job(0, chain, s, st.copy(), (), (), s, domain)
+        job.generic = generic
         out.append(_decide_job(job, st))
     if legacy and st.error is not None:
         st.definitions["error_model@network"] = sp.Symbol(st.error.key)

@@ -975,16 +975,8 @@ def _argument_list(toks: list[_Tok], j: int) -> bool:
     """Does the bracket at ``j`` hold arguments: several separated by commas (``(x_n, w)``),
     or only bold symbols (``(\\mathbf{w})``, ``(\\mathbf{x}_n, \\mathbf{w})``)?"""
     k, n = j + 1, len(toks)
-    depth = 0
-    for t in toks[j:]:
-        if t.type in _OPEN_TYPES:
-            depth += 1
-        elif t.type in _CLOSE_TYPES:
-            depth -= 1
-            if depth == 0:
-                break
-        elif t.type == "COMMA" and depth == 1:
-            return True
+    if _holds_at_top(toks, j, "COMMA"):
+        return True
     while k < n:
         if toks[k].type != "BOLD":
             return False
@@ -1245,15 +1237,20 @@ def _skip_scripts(toks: list[_Tok], j: int) -> int:
 
 
 def _has_top_bar(toks: list[_Tok], j: int) -> bool:
+    return _holds_at_top(toks, j, "BAR")
+
+
+def _holds_at_top(toks: list[_Tok], j: int, kind: str) -> bool:
+    """Does the bracket opened at ``j`` hold a token of type ``kind`` outside inner brackets?"""
     depth = 0
     for tok in toks[j:]:
-        if tok.type in _CLOSER_OF:
+        if tok.type in _OPEN_TYPES:
             depth += 1
-        elif tok.type in _CLOSERS:
+        elif tok.type in _CLOSE_TYPES:
             depth -= 1
             if depth == 0:
                 return False
-        elif tok.type == "BAR" and depth == 1:
+        elif tok.type == kind and depth == 1:
             return True
     return False
 
