@@ -20,9 +20,8 @@ EXIT_INTERNAL, EXIT_INTERRUPTED = 3, 130
 CHECK_EPILOG = """\
 exit codes:
   0  every step holds (or a derivation marked xfail fails, as expected)
-  1  a step failed or is unsupported, or a derivation marked xfail passes (xpass)
-  2  usage error, or a file that cannot be opened or decoded (file:line:col);
-     a display that cannot be read is an unsupported step (exit 1), the rest is still checked
+  1  a step failed or is unsupported (a display that cannot be read is one), or an xpass
+  2  usage error, or a file that cannot be opened or decoded (file:line:col)
   3  internal error (a bug in symhess; SYMHESS_DEBUG=1 shows the traceback)
 
 colour: only on a terminal, never with NO_COLOR set."""
