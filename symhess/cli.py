@@ -226,9 +226,22 @@ def cmd_bench(ns: argparse.Namespace) -> int:
 
 
 def cmd_mutate(ns: argparse.Namespace) -> int:
-    from .mutate import main as mutate_main
+    """``symhess mutate PATH...``: exit 0 when the targets are met (>= 99 % of mutants caught, no
+    false alarm, >= 90 % of caught mutants restored by their suggested fix), 1 otherwise."""
+    from .mutate import OUTCOMES, format_report, mutate_corpus
 
-    return mutate_main(ns.args)
+    unknown = [o for o in ns.show if o not in OUTCOMES]
+    if unknown:
+        raise InputError(f"--show {unknown[0]!r}: expected one of {', '.join(OUTCOMES)}")
+    tty = sys.stderr.isatty()
+    report = mutate_corpus([Path(p) for p in ns.paths], progress=_progress(tty),
+                           suggest=not ns.no_suggest)
+    _done_progress(tty)
+    if ns.format == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, ns.show))
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,9 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
     h.set_defaults(func=cmd_handout)
 
     m = sub.add_parser("mutate", help="mutation testing of the checker on correct derivations",
-                       add_help=False)
-    m.add_argument("args", nargs=argparse.REMAINDER,
-                   help="PATH... [--format text|json] (see symhess mutate --help)")
+                       description="Mutate every step of correct derivations and check that the "
+                                   "checker catches each mutant (and suggests the original back).")
+    m.add_argument("paths", nargs="+", help="derivation files or directories")
+    m.add_argument("--format", choices=("text", "json"), default="text")
+    m.add_argument("--show", nargs="*", default=["survived", "unsupported"], metavar="OUTCOME",
+                   help="list the mutants with these outcomes (text format): caught, "
+                        "unsupported, survived, equivalent, invalid")
+    m.add_argument("--no-suggest", action="store_true",
+                   help="skip the suggested fixes of caught mutants and wrong attempts")
     m.set_defaults(func=cmd_mutate)
 
     b = sub.add_parser("bench", help="side-by-side benchmarks")
@@ -301,8 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["mutate"]:  # its own argument parser (python -m symhess.mutate)
-        return cmd_mutate(argparse.Namespace(args=args[1:]))
     ns = build_parser().parse_args(args)
     try:
         code = int(ns.func(ns))

@@ -94,7 +94,7 @@ def _ev(e: sp.Expr, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
     raise NotEvaluable(f"cannot evaluate {type(e).__name__}: {e}")
 
 
-def _sum(body: sp.Expr, limits: list, inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
+def _sum(body: sp.Expr, limits: list[tuple[sp.Symbol, Any, Any]], inst: Instance, env: dict[sp.Symbol, Any]) -> Any:
     (d, lo, hi), rest = limits[0], limits[1:]
     total: Any = 0.0
     for v in range(int(_ev(lo, inst, env)), int(_ev(hi, inst, env)) + 1):

@@ -9,7 +9,7 @@ import pytest
 
 from symhess.documents import find_blocks
 from symhess.mutate import (
-    OPERATORS, OUTCOMES, MutantRecord, MutationReport, Operator, format_report, latex, main,
+    OPERATORS, OUTCOMES, MutantRecord, MutationReport, Operator, format_report, latex,
     mutants, mutate_chain, mutate_corpus,
 )
 from symhess.notation import ast
@@ -196,16 +196,23 @@ def test_a_wrong_chain_without_xfail_is_a_false_alarm_and_is_not_mutated(tmp_pat
     assert not rep.ok
 
 
-def test_main_prints_the_table_and_figures_and_exits_by_the_targets(
+def test_the_command_prints_the_table_and_figures_and_exits_by_the_targets(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from symhess.cli import main
+
+    def mutate(*args: str) -> int:
+        return main(["mutate", *args])
+
     f = tmp_path / "ok.md"
     f.write_text("$$ z_j z_{j'} M_{kk'} = z_{j'} z_j M_{k'k} $$\n", encoding="utf-8")
-    assert main([str(f)]) == 0
+    assert mutate(str(f)) == 0
     out = capsys.readouterr().out
     assert "caught as failed at the right step:" in out and "100.0 %" in out
     assert "false alarms on correct derivations: 0" in out
-    assert main([str(f), "--format", "json"]) == 0
+    assert mutate(str(f), "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["caught_rate"] == 1.0 and data["false_alarms"] == []
-    assert main([str(tmp_path / "missing.md")]) == 2
+    assert mutate(str(tmp_path / "missing.md")) == 2
     assert "no such file" in capsys.readouterr().err
+    assert mutate(str(f), "--show", "lost") == 2
+    assert "--show 'lost': expected one of caught" in capsys.readouterr().err

@@ -181,7 +181,7 @@ def _step_detail(s: Any) -> str:
     if s.verdict == "failed" and s.residual_latex:
         parts.append('<p class="msg">residual (left − right): '
                      f'{mathml(s.residual_latex)}</p>')
-    if s.verdict in ("failed", "approximation") and getattr(s, "lhs_latex", ""):
+    if s.verdict in ("failed", "approximation") and getattr(s, "lhs_latex", None):
         parts.append(f'<p class="msg">left: {mathml(s.lhs_latex)}<br>right: {mathml(s.rhs_latex)}</p>')
     c = s.counterexample
     if c is not None:

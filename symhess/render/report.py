@@ -67,6 +67,8 @@ def counterexample_text(s: StepResult) -> str:
     'sizes D = 2, M = 2; indices j = 1, j′ = 2; left = 0.5, right = 0.25'
     """
     c = s.counterexample
+    if c is None:
+        return ""
     sizes = ", ".join(f"{k} = {v}" for k, v in c.sizes.items())
     idx = ", ".join(f"{readable(k)} = {v}" for k, v in c.indices.items()) or "none"
     vals = ", ".join(f"{k} = {v:.6g}" for k, v in c.values.items())
