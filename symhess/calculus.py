@@ -20,6 +20,7 @@ import sympy as sp
 
 from . import model as md
 from . import network as nw
+from .errors import TooLarge
 
 Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
 
@@ -55,7 +56,7 @@ def symbols_of(e: sp.Basic) -> frozenset[sp.Symbol]:
     return frozenset(x for x in out if isinstance(x, sp.Symbol))
 
 
-def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
+def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp.Expr:
     if e.is_Number or isinstance(e, sp.KroneckerDelta):
         return sp.S.Zero
     if isinstance(e, sp.Add):
@@ -84,7 +85,7 @@ def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
     return _atom(e, v, lazy, taken)
 
 
-def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset) -> sp.Expr:
+def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp.Expr:
     if isinstance(e, sp.Indexed) and isinstance(v, sp.Indexed) and e.base == v.base:
         return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(e.indices, v.indices)))
     if e == v:
@@ -161,7 +162,7 @@ def _is_zero(e: sp.Expr) -> bool:
     return collapse(e) == 0
 
 
-def _avoid_clash(s: sp.Sum, v: sp.Expr, taken: frozenset) -> tuple[sp.Expr, list[Limit]]:
+def _avoid_clash(s: sp.Sum, v: sp.Expr, taken: frozenset[sp.Symbol]) -> tuple[sp.Expr, list[Limit]]:
     body, limits = s.function, list(s.limits)
     for pos, (d, lo, hi) in enumerate(limits):
         if d in v.free_symbols:
@@ -414,11 +415,6 @@ def _kronecker_identify(f: sp.Expr, dummies: set[sp.Symbol]) -> sp.Expr:
     return g.xreplace({v: kd for kd, v in holders.items()})
 
 
-class TooLarge(Exception):
-    """A canonical form would cost too much (too many summation indices in one term, too
-    many terms, too many renamings to try) — counted in operations, never in seconds."""
-
-
 MAX_DUMMIES = 6
 MAX_RENAMINGS = 20000  # summation-index permutations tried for one canonical form
 
@@ -475,7 +471,7 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     >>> tidy(sp.Sum(W2[d, 1] * MM[k, d], (d, 1, nw.SIZES["k"])))
     Sum(M[k, k']*w2[k', 1], (k', 1, K))
     """
-    groups: dict[tuple, list[sp.Expr]] = {}
+    groups: dict[tuple[Limit, ...], list[sp.Expr]] = {}
     for t in terms(sp.expand(expr)):
         for sub in _split(t):
             c = collapse_term(sub)
@@ -526,3 +522,155 @@ def provably_equal(a: sp.Expr, b: sp.Expr) -> bool:  # noqa: D401 - see docstrin
         return not canonical_terms(sp.expand(a - b))
     except TooLarge:
         return False
+
+
+# --------------------------------------------------------------------------- R{·}
+def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset(), *,
+               through_definitions: bool = True) -> sp.Expr:
+    """Pearlmutter's ``R{·} = vᵀ∇`` (PRML 5.97).
+
+    ``through_definitions=True`` (how the checker reads a reader's ``R{f}``):
+    ``Σ_ji v_ji ∂f/∂w_ji + Σ_kj v_kj ∂f/∂w_kj`` with fresh summation indices, every derivative
+    taken through the network's definitions (before collapsing).
+
+    ``through_definitions=False`` (one layer at a time, as PRML writes 5.101–5.111): ``R{w} = v``,
+    inputs and targets are constants, ``R{q}`` of a layer quantity ``q`` stays :class:`R`,
+    ``R{h^(n)(u)} = h^(n+1)(u) R{u}``, with the product rule; ``R`` of a sum is the sum of ``R``.
+
+    >>> from symhess.network import W2, Z, DELTA, k, j
+    >>> r_operator(DELTA[k] * Z[j], through_definitions=False)
+    R(delta[k])*z[j] + R(z[j])*delta[k]
+    >>> r_operator(W2[k, j] * nw.h(nw.A_HID[j]), through_definitions=False)
+    h(a1[j])*v2[k, j] + h'(a1[j])*R(a1[j])*w2[k, j]
+    """
+    expr = sp.sympify(expr)
+    if not through_definitions:
+        return _r_local(expr)
+    taken = set(avoid) | {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    j1 = nw.fresh("j", expr, *taken)
+    i1 = nw.fresh("i", expr, *taken)
+    k2 = nw.fresh("k", expr, *taken)
+    j2 = nw.fresh("j", expr, j1, *taken)
+    first = sp.Sum(sp.Sum(nw.V1[j1, i1] * derivative(expr, nw.W1[j1, i1], avoid=frozenset(taken)),
+                          (i1, 1, nw.SIZES["i"])), (j1, 1, nw.SIZES["j"]))
+    second = sp.Sum(sp.Sum(nw.V2[k2, j2] * derivative(expr, nw.W2[k2, j2], avoid=frozenset(taken)),
+                           (j2, 1, nw.SIZES["j"])), (k2, 1, nw.SIZES["k"]))
+    return first + second
+
+
+def _r_local(e: sp.Expr) -> sp.Expr:
+    if e.is_Number or isinstance(e, (sp.KroneckerDelta, sp.Symbol)):
+        return sp.S.Zero
+    if isinstance(e, sp.Add):
+        return sp.Add(*(_r_local(a) for a in e.args))
+    if isinstance(e, sp.Mul):
+        out = []
+        for pos, a in enumerate(e.args):
+            da = _r_local(a)
+            if da != 0:
+                out.append(sp.Mul(*e.args[:pos], da, *e.args[pos + 1:]))
+        return sp.Add(*out)
+    if isinstance(e, sp.Pow):
+        if e.exp.has(*nw.DIRECTION) or any(isinstance(x, sp.Indexed) for x in e.exp.atoms(sp.Indexed)):
+            raise NotImplementedError(f"R of a power with variable exponent: {e}")
+        db = _r_local(e.base)
+        return e.exp * e.base ** (e.exp - 1) * db if db != 0 else sp.S.Zero
+    if isinstance(e, sp.Sum):
+        db = _r_local(e.function)
+        return sp.Sum(db, *e.limits) if db != 0 else sp.S.Zero
+    if isinstance(e, sp.Indexed):
+        if e.base in nw.DIRECTION:
+            return nw.DIRECTION[e.base][e.indices]
+        if nw.KIND.get(e.base) in ("activation", "error"):
+            return nw.R(e)
+        return sp.S.Zero
+    if isinstance(e, nw.Activation):
+        du = _r_local(e.args[0])
+        if du == 0:
+            return sp.S.Zero
+        return nw.ACTIVATION_FAMILY[e.order + 1](e.args[0]) * du
+    raise NotImplementedError(f"cannot apply R to {e!r} (type {type(e).__name__})")
+
+
+def on_line(expr: sp.Expr) -> sp.Expr:
+    """``expr`` along the line ``w + εv`` of R's definition (5.97), for showing it: weights
+    become ``w + εv``, layer quantities ``q(ε)``; inputs and targets stay fixed.
+
+    >>> from symhess.network import W2, Z, k, j
+    >>> on_line(W2[k, j] * Z[j])
+    (epsilon*v2[k, j] + w2[k, j])*OnLine(z[j], epsilon)
+    """
+    def moves(e: sp.Basic) -> bool:
+        return isinstance(e, sp.Indexed) and (e.base in nw.DIRECTION
+                                              or nw.KIND.get(e.base) in ("activation", "error"))
+
+    def move(e: sp.Indexed) -> sp.Expr:
+        if e.base in nw.DIRECTION:
+            return e + nw.EPS * nw.DIRECTION[e.base][e.indices]
+        return nw.OnLine(e, nw.EPS)
+
+    return expr.replace(moves, move)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Sums split over ``+``, and factors that do not depend on a sum's index pulled out of it
+    (the linearity of the sum, as a reader writes it; a summand free of its index becomes a
+    factor of the range's size).
+
+    >>> from symhess.network import W2, DELTA, k, j
+    >>> K = nw.SIZES["k"]
+    >>> split_sums(sp.Sum(2 * (W2[k, j] * DELTA[k] + DELTA[k]), (k, 1, K)))
+    2*Sum(delta[k]*w2[k, j], (k, 1, K)) + 2*Sum(delta[k], (k, 1, K))
+    """
+    return sp.expand(_split_all(sp.expand(expr)))
+
+
+def _split_all(e: sp.Basic) -> sp.Expr:
+    if not e.args or isinstance(e, (sp.Indexed, sp.Symbol)):
+        return e
+    if isinstance(e, sp.Sum):
+        return _split_one(_split_all(e.function), list(e.limits))
+    return e.func(*(_split_all(a) for a in e.args))
+
+
+def _split_one(body: sp.Expr, limits: list[Limit]) -> sp.Expr:
+    variables = [lim[0] for lim in limits]
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(body)):
+        factors = sp.Mul.make_args(term)
+        dep = [f for f in factors if any(f.has(v) for v in variables)]
+        indep = [f for f in factors if not any(f.has(v) for v in variables)]
+        if not dep:
+            out += sp.Mul(*indep) * sp.Mul(*((hi - lo + 1) for _, lo, hi in limits))
+        else:
+            out += sp.Mul(*indep) * sp.Sum(sp.Mul(*dep), *limits)
+    return out
+
+
+def unroll_sums(expr: sp.Expr) -> sp.Expr:
+    """Every sum over a range with integer limits written out term by term (far cheaper than
+    SymPy's ``doit``, which looks for closed forms first).
+
+    >>> from symhess.network import W2, Z, j
+    >>> unroll_sums(sp.Sum(W2[1, j] * Z[j], (j, 0, 2)))
+    w2[1, 0]*z[0] + w2[1, 1]*z[1] + w2[1, 2]*z[2]
+    """
+    def concrete(e: sp.Basic) -> bool:  # the outermost (last) range has integer limits
+        return isinstance(e, sp.Sum) and e.limits[-1][1].is_Integer and e.limits[-1][2].is_Integer
+
+    def unroll(s: sp.Sum) -> sp.Expr:
+        *inner, (v, lo, hi) = s.limits
+        out = []
+        for val in range(int(lo), int(hi) + 1):
+            at = {v: sp.Integer(val)}
+            lims = [(d, a.xreplace(at), b.xreplace(at)) for d, a, b in inner]
+            body = s.function.xreplace(at)
+            out.append(sp.Sum(body, *lims) if lims else body)
+        return sp.Add(*out)
+
+    for _ in range(32):  # one range per pass; inner limits set by an outer index follow
+        new = expr.replace(concrete, unroll)
+        if new == expr:
+            break
+        expr = new
+    return expr

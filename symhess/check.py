@@ -41,7 +41,7 @@ from . import model as md
 from . import network as nw
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
-from .equivalence import Counterexample, Decision, decide
+from .equivalence import Counterexample, Decision
 from .errors import InputError, SymhessError
 from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
@@ -50,7 +50,7 @@ from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interp
 from .notation.parser import parse_chain, parse_condition, parse_display
 from .notation.unparse import latex
 from .printing import prml_latex
-from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, search
+from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, decided, search
 
 
 _CITE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,3})(?![\d.])")
@@ -556,7 +556,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                   want_suggestion=in_place and job.suggest)
 
 
-def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,
+def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
            model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
            want_suggestion: bool = True) -> StepResult:
     if subs:
@@ -565,7 +565,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     if model is not None:
         lhs = Meaning(model.transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
         rhs = Meaning(model.transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
-    d: Decision = decide(lhs, rhs, approximate=cur.approximate)
+    d: Decision = decided(lhs, rhs, approximate=cur.approximate)
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
     msg = d.message
     if subs and d.verdict in _CHECKED:
@@ -591,7 +591,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
                       rhs_latex=prml_latex(rhs.expr) if d.verdict not in _CHECKED else "", **base)
 
 
-def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict,
+def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
                 model: ErrorModel | None, ctx: Context, d: Decision) -> tuple[Suggestion | None, str]:
     """The smallest verified edit of the wrong side (the right one; the left one when the
     right is a book equation), within a bounded number of candidates."""
@@ -632,7 +632,7 @@ def _generic_units(chain: ast.Chain) -> bool:
                for m in chain.members for n in ast.walk(m.expr))
 
 
-def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str]) -> None:
+def _bring(num: str, st: Setting, domain: str, subs: dict[sp.Expr, sp.Expr], assumptions: list[str]) -> None:
     """Put book equation ``num``'s setting in force (definitions, error model, condition)."""
     rec = cat.BOOK.get(num)
     if rec is None:
@@ -655,7 +655,7 @@ def _bring(num: str, st: Setting, domain: str, subs: dict, assumptions: list[str
         assumptions.append(f"{lhs_t} = {rhs_t} ({num}): {rec.title}")
 
 
-def _condition(c: ast.Condition, ctx: Context, subs: dict, assumptions: list[str]) -> None:
+def _condition(c: ast.Condition, ctx: Context, subs: dict[sp.Expr, sp.Expr], assumptions: list[str]) -> None:
     """Restrict a step by a condition: index coincidence, distinctness, or a substitution."""
     text = f"{latex(c.lhs)} {c.relation} {latex(c.rhs)}"
     a, b = _as_index(c.lhs), _as_index(c.rhs)
@@ -671,7 +671,7 @@ def _condition(c: ast.Condition, ctx: Context, subs: dict, assumptions: list[str
             return
     if c.relation == "=":
         lm, rm = interpret(c.lhs, ctx), interpret(c.rhs, ctx)
-        if decide(lm, rm).verdict in _CHECKED:  # a fact the step uses, not a restriction
+        if decided(lm, rm).verdict in _CHECKED:  # a fact the step uses, not a restriction
             assumptions.append(f"uses {text}, which holds")
             return
         lhs, rhs = lm.expr, rm.expr
@@ -781,7 +781,7 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
             rhs = interpret(cur.expr, ctx)
         except (Unsupported, IllFormed) as exc:
             return StepResult(verdict="unsupported", message=exc.reason, **base)
-        d = decide(builtin, rhs)
+        d = decided(builtin, rhs)
         if d.verdict in _CHECKED:
             return StepResult(verdict="definition", message=f"defines {node}, consistent with its "
                               f"built-in meaning ({d.verdict})", **base)
@@ -795,15 +795,16 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
                           "expand recurrences, so later steps that use it are not checked", **base)
     matrix = isinstance(node, ast.Symbol) and node.bold and is_matrix_statement(cur.expr) and all(
         isinstance(i, ast.Index) for i in node.sub)
-    if matrix:
-        st.matrices[symbol_key(node)] = (tuple(str(i) for i in node.sub), cur.expr)  # type: ignore[union-attr]
+    if matrix and isinstance(node, ast.Symbol):
+        st.matrices[symbol_key(node)] = (tuple(str(i) for i in node.sub), cur.expr)
     try:
         rhs = interpret(cur.expr, ctx)
     except (Unsupported, IllFormed) as exc:
         if matrix:
             return StepResult(verdict="definition", message=f"defines {node} (a weight-space matrix) for "
                               "the rest of the document", **base)
-        _unread(node if call_key is None else None, call_key, st, f"line {line}: {exc.reason}", line)
+        _unread(node if isinstance(node, ast.Symbol) and call_key is None else None, call_key, st,
+                f"line {line}: {exc.reason}", line)
         return StepResult(verdict="definition", message=f"defines {call_key or node}; its right side is not "
                           f"read ({exc.reason}{_at(exc.pos)}), so later steps that use it are not checked",
                           **base)

@@ -20,12 +20,14 @@ by differentiation:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from . import network as nw
+from .notation import ast
 from .notation.interpret import Meaning
 
 _A = sp.Dummy("a")
@@ -56,10 +58,7 @@ class ErrorModel:
     linear_output: bool = True
 
     def _derivative(self, order: int) -> sp.Expr:
-        e = self.per_output(_A, _T)
-        for _ in range(order):
-            e = sp.diff(e, _A)
-        return sp.simplify(e) if order else e
+        return _derivatives(self)[order - 1] if order else self.per_output(_A, _T)
 
     def delta(self, a: sp.Expr, t: sp.Expr) -> sp.Expr:
         """δ_k = ∂E_n/∂a_k at a_k = a, t_k = t."""
@@ -69,10 +68,11 @@ class ErrorModel:
         """``expr`` with E_n, δ_k, M_kk', its third derivatives and y_k written out in a_k, t_k.
 
         M_kk' is diagonal because E_n is a sum of per-output terms.
+
+        >>> ERROR_MODELS["sum_of_squares"].transform(nw.E_N + nw.Y[nw.k])
+        a2[k] + Sum((a2[k'] - t[k'])**2/2, (k', 1, K))
         """
-        d1, d2, d3 = (self._derivative(o) for o in (1, 2, 3))
-        kk = nw.fresh("k", expr)
-        e_n = sp.Sum(self.per_output(nw.A_OUT[kk], nw.T[kk]), (kk, 1, nw.SIZES["k"]))
+        d1, d2, d3 = _derivatives(self)
 
         def at(f: sp.Expr, k: sp.Expr) -> sp.Expr:
             return f.xreplace({_A: nw.A_OUT[k], _T: nw.T[k]})
@@ -87,9 +87,48 @@ class ErrorModel:
                 return at(d3, ix[0]) * sp.KroneckerDelta(ix[0], ix[1]) * sp.KroneckerDelta(ix[0], ix[2])
             return self.output(nw.A_OUT[ix[0]])
 
-        out = expr.xreplace({nw.E_N: e_n})
-        return out.replace(lambda e: isinstance(e, sp.Indexed) and e.base in (nw.DELTA, nw.MM, nw.T3, nw.Y),
-                           written)
+        out = expr
+        if expr.has(nw.E_N):  # (most meanings do not hold E_n itself: no fresh index to find)
+            out = expr.xreplace({nw.E_N: _error_sum(self, nw.fresh("k", expr))})
+        # every δ_k, M_kk', T_kk'k'' and y_k written out at once (an Indexed's own indices
+        # hold none of them, so this is what a bottom-up ``replace`` gives, in one walk less)
+        found = {e: written(e) for e in out.atoms(sp.Indexed) if e.base in _WRITTEN_OUT}
+        return out.xreplace(found) if found else out
+
+
+_WRITTEN_OUT = frozenset((nw.DELTA, nw.MM, nw.T3, nw.Y))
+
+
+@functools.lru_cache(maxsize=64)
+def _derivatives(model: ErrorModel) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """The model's first three derivatives of e(a, t) in a (memoised: every candidate of a
+    suggestion search is transformed under the same model)."""
+    e = model.per_output(_A, _T)
+    return _derivative(e, 1), _derivative(e, 2), _derivative(e, 3)
+
+
+@functools.lru_cache(maxsize=256)
+def _error_sum(model: ErrorModel, kk: sp.Symbol) -> sp.Expr:
+    """E_n = Σ_kk e(a_kk, t_kk)."""
+    return sp.Sum(model.per_output(nw.A_OUT[kk], nw.T[kk]), (kk, 1, nw.SIZES["k"]))
+
+
+@functools.lru_cache(maxsize=256)
+def _derivative(e: sp.Expr, order: int) -> sp.Expr:
+    """∂^order e / ∂a^order, simplified (e a per-output error in the dummies _A, _T).
+
+    The book's two models are looked up in :func:`_simplified` (what ``sp.simplify`` gives,
+    checked by the tests): simplifying them costs a quarter of a second per run.
+
+    >>> _derivative((_A - _T) ** 2 / 2, 2)
+    1
+    """
+    known = _simplified().get((e, order))
+    if known is not None:
+        return known
+    for _ in range(order):
+        e = sp.diff(e, _A)
+    return sp.simplify(e) if order else e
 
 
 ERROR_MODELS: dict[str, ErrorModel] = {
@@ -102,6 +141,20 @@ ERROR_MODELS: dict[str, ErrorModel] = {
         logistic, linear_output=False),
 }
 """The book's error models for the network, by key (see :data:`symhess.catalogue.BOOK`)."""
+
+@functools.lru_cache(maxsize=1)
+def _simplified() -> dict[tuple[sp.Expr, int], sp.Expr]:
+    """``sp.simplify(∂^n e/∂a^n)`` of the book's models, exactly as SymPy writes it
+    (tests/test_context.py compares each with ``sp.simplify`` itself); built on first use."""
+    ea = sp.exp(_A)
+    sos = ERROR_MODELS["sum_of_squares"].per_output(_A, _T)
+    ce = ERROR_MODELS["cross_entropy"].per_output(_A, _T)
+    return {
+        (sos, 1): _A - _T, (sos, 2): sp.S.One, (sos, 3): sp.S.Zero,
+        (ce, 1): (-_T + (1 - _T) * ea) / (ea + 1),
+        (ce, 2): ea / (sp.exp(2 * _A) + 2 * ea + 1),
+        (ce, 3): (1 - ea) * ea / (sp.exp(3 * _A) + 3 * sp.exp(2 * _A) + 3 * ea + 1),
+    }
 
 
 @dataclass(frozen=True)
@@ -120,7 +173,10 @@ class UserError:
         if per is None:
             return None
         g = self.output
-        out = (lambda a: a) if g is None else (lambda a, g=g: g.xreplace({_A: a}))
+
+        def out(a: sp.Expr, g: sp.Expr | None = g) -> sp.Expr:
+            return a if g is None else g.xreplace({_A: a})
+
         return ErrorModel("defined", f"the error function defined at line {self.line}",
                           lambda a, t: per.xreplace({_A: out(a), _T: t}), out,
                           linear_output=g is None)
@@ -180,9 +236,9 @@ class Setting:
     error_note: str | None = None
     user_error: UserError = field(default_factory=UserError)
     mappings: dict[str, tuple[sp.Expr, sp.Expr, int]] = field(default_factory=dict)
-    named: dict[str, tuple[object, int]] = field(default_factory=dict)
+    named: dict[str, tuple[ast.Node, int]] = field(default_factory=dict)
     one_pattern: bool = False
-    matrices: dict[str, tuple[tuple[str, ...], object]] = field(default_factory=dict)
+    matrices: dict[str, tuple[tuple[str, ...], ast.Node | None]] = field(default_factory=dict)
 
     def copy(self) -> Setting:
         """A snapshot (the dictionaries copied, the values shared: they are immutable)."""

@@ -37,6 +37,7 @@ from .evaluate import NotEvaluable, evaluate
 from .instance import Instance, make_instance
 from .notation.interpret import COL, ROW, Meaning
 from .printing import prml_latex
+from .results import Counterexample, Verdict
 
 # Instances for numeric checks: (D, M, K) equal and unequal (so a bound written M where D
 # is meant, or M - 1 where M is meant, shows), up to three distinct index values.
@@ -50,24 +51,24 @@ SYMBOLIC_BUDGET = 4000  # count_ops of both sides above which no symbolic proof 
 MAX_TERMS = 3000        # terms of the expanded difference (counted before expanding)
 
 
-@dataclass(frozen=True)
-class Counterexample:
-    """Where the two sides differ: sizes, index values as written, and the values."""
-
-    sizes: dict[str, int]
-    indices: dict[str, int]
-    values: dict[str, float]
+__all__ = ["Condition", "Counterexample", "Decision", "Verdict", "decide", "elementary_zero", "equal",
+           "free_indices", "free_variables", "judge", "linear_form", "matrix_parts", "mentions_bias",
+           "nc_equal", "polynomial_zero", "ranged_over", "series_order", "set_partitions",
+           "symbolic_zero", "written"]
 
 
 @dataclass(frozen=True)
 class Decision:
     """The verdict on one ``A = B`` with what a reader needs to see."""
 
-    verdict: str  # proved | verified | failed | unsupported
+    verdict: Verdict | str  # proved | verified | approximation | failed | unsupported (made a Verdict)
     message: str
     residual: sp.Expr | None = None
     counterexample: Counterexample | None = None
     checked: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
 
     @property
     def residual_latex(self) -> str | None:
@@ -308,6 +309,188 @@ def _describe_dropped(residual: sp.Expr | None) -> str:
     return "a term" if residual is None else prml_latex(residual)
 
 
+# ------------------------------------------------------- named strategies for derivations
+# The recipes in derive/ ask their equality questions here, through these strategies:
+#   equal        — canonical form of index sums (symbolic_zero), integrals by linearity,
+#                  and, for sum- and integral-free scalars (σ' = σ(1 − σ), adjacent summation
+#                  ranges), SymPy's simplify under the operation budget;
+#   judge        — derived vs statement: proved, or an approximation that drops exactly a named
+#                  term, or failed;
+#   nc_equal     — non-commutative matrix expressions (Woodbury 5.88/5.89): equal when the
+#                  scalar coefficient of every distinct matrix product agrees;
+#   polynomial_zero, series_order — polynomials in independent unknowns (generic matrix
+#                  entries, Taylor coefficients) and the ε-series of a finite difference (5.90,
+#                  5.91): the order of A = B + O(ε^p).
+Rule = Callable[[sp.Expr, tuple[sp.Expr, ...]], "sp.Expr | None"]
+
+
+def linear_form(expr: sp.Expr, rules: tuple[Rule, ...] = ()) -> sp.Expr:
+    """Sums and integrals split over their terms, the factors free of their variable in front.
+
+    Linearity is the normal form in which integrals are compared (:func:`equal`).  ``rules``
+    evaluate what is left inside one sum or integral (``rule(body, limit)`` gives a value or
+    None): this is how ``Σ_k t_nk = 1`` or ``∫ p(t|x) dt = 1`` enter a derivation.  A sum
+    whose summand is free of its index becomes the size of its range.  Derivatives are left
+    alone (a derivative of a sum is a line of a derivation, not yet differentiated).
+
+    >>> n, N, t = sp.Symbol("n", integer=True), sp.Symbol("N", integer=True), sp.IndexedBase("t")
+    >>> linear_form(sp.Sum(2 * t[n] + 3 * t[n] ** 2, (n, 1, N)))
+    2*Sum(t[n], (n, 1, N)) + 3*Sum(t[n]**2, (n, 1, N))
+    """
+    if isinstance(expr, sp.Sum):
+        body = linear_form(expr.function, rules)
+        for lim in expr.limits:
+            body = _linear_one(sp.Sum, body, (tuple(lim),), rules)
+        return body
+    if isinstance(expr, sp.Integral):  # a multiple integral stays one integral
+        return _linear_one(sp.Integral, linear_form(expr.function, rules),
+                           tuple(tuple(lim) for lim in expr.limits), rules)
+    if not expr.args or isinstance(expr, sp.Derivative | sp.Indexed) or not expr.has(sp.Sum, sp.Integral):
+        return expr
+    return expr.func(*(linear_form(a, rules) for a in expr.args))
+
+
+def _linear_one(kind: type, body: sp.Expr, limits: tuple[tuple[sp.Expr, ...], ...],
+                rules: tuple[Rule, ...]) -> sp.Expr:
+    variables = [lim[0] for lim in limits]
+    out = []
+    for term in sp.Add.make_args(sp.expand(body)):
+        free: list[sp.Expr] = []
+        dep: list[sp.Expr] = []
+        for f in sp.Mul.make_args(term):
+            (dep if any(f.has(v) for v in variables) else free).append(f)
+        inner = sp.Mul(*dep)
+        value = None
+        if len(limits) == 1:
+            for rule in rules:
+                value = rule(inner, limits[0])
+                if value is not None:
+                    break
+        if value is None:
+            if inner == 1 and kind is sp.Sum:
+                value = limits[0][2] - limits[0][1] + 1
+            else:
+                value = kind(inner, *limits)
+        out.append(sp.Mul(*free) * value)
+    return sp.Add(*out)
+
+
+def polynomial_zero(e: sp.Expr) -> bool:
+    """``e`` is the zero polynomial in its unknowns (Taylor coefficients of an unspecified
+    function, entries of a generic matrix): expansion decides this completely.
+
+    >>> a, b = sp.symbols("a b")
+    >>> polynomial_zero((a + b) ** 2 - a**2 - 2 * a * b - b**2), polynomial_zero(a * b - b * a + a)
+    (True, False)
+    """
+    return bool(sp.expand(e) == 0)
+
+
+def series_order(series: sp.Expr, eps: sp.Symbol, target: sp.Expr, lowest: int, highest: int) -> int:
+    """The ε-series strategy: ``series`` (a Laurent polynomial in ``eps`` whose coefficients are
+    polynomials in independent unknowns) equals ``target + O(ε^p)``; returns ``p``, the first
+    power ``1 … highest`` whose coefficient is not zero (``highest + 1`` when all vanish), or
+    −1 when a power ``ε^{-lowest} … ε^{-1}`` survives or the ``ε⁰`` term is not ``target``.
+
+    >>> e, f, g = sp.symbols("epsilon f g")
+    >>> series_order(f + g * e**2, e, f, 2, 3), series_order(f + g / e, e, f, 2, 3), series_order(f, e, g, 2, 3)
+    (2, -1, -1)
+    """
+    if any(not polynomial_zero(series.coeff(eps, -m)) for m in range(1, lowest + 1)):
+        return -1
+    if not polynomial_zero(series.coeff(eps, 0) - target):
+        return -1
+    for m in range(1, highest + 1):
+        if not polynomial_zero(series.coeff(eps, m)):
+            return m
+    return highest + 1
+
+
+def elementary_zero(e: sp.Expr) -> bool:
+    """``e`` is zero by expansion or, within the operation budget, by SymPy's ``simplify``
+    (scalar identities outside the canonical form of index sums: ``σ' − σ(1 − σ)``, two
+    adjacent summation ranges against one).  False means unknown.
+
+    >>> u = sp.Symbol("u", real=True)
+    >>> s = 1 / (1 + sp.exp(-u))
+    >>> elementary_zero(sp.diff(s, u) - s * (1 - s)), elementary_zero(sp.diff(s, u) - s)
+    (True, False)
+    """
+    if sp.expand(e) == 0:
+        return True
+    if sp.count_ops(e) > SYMBOLIC_BUDGET:
+        return False
+    return bool(sp.simplify(e) == 0)
+
+
+def equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """``a = b`` proved: index sums through their canonical form (renamed dummies, Kronecker
+    deltas collapsed, symmetric quantities), integrals by linearity, other scalars by
+    :func:`elementary_zero`.  False means not proved (no numeric fallback: a derivation that
+    cannot be proved this way says so in its verdict).
+
+    >>> n, N, t = sp.Symbol("n", integer=True), sp.Symbol("N", integer=True), sp.IndexedBase("t")
+    >>> m = sp.Symbol("n'", integer=True)
+    >>> equal(sp.Sum(t[n], (n, 1, N)), sp.Sum(t[m], (m, 1, N))), equal(t[n], t[m])
+    (True, False)
+    """
+    d = sp.expand(linear_form(sp.expand(a - b)))
+    if d == 0:
+        return True
+    if d.has(sp.Integral):  # the linear normal form above is the proof; simplify would integrate
+        return False
+    if symbolic_zero(a - b):
+        return True
+    return not d.has(sp.Sum) and elementary_zero(d)
+
+
+def judge(derived: sp.Expr, statement: sp.Expr, dropped: sp.Expr | None = None,
+          same: Callable[[sp.Expr, sp.Expr], bool] = equal) -> Verdict:
+    """A derivation's result against the statement: ``proved`` when equal; ``approximation``
+    when they differ by exactly ``dropped`` (the term a ``≃`` step neglects); else ``failed``.
+
+    ``same`` is the strategy that decides each equality (:func:`equal` by default).
+
+    >>> t = sp.IndexedBase("t")
+    >>> judge(t[1] + t[2], t[1], dropped=t[2]), judge(t[1], t[1] + t[2])
+    ('approximation', 'failed')
+    """
+    if same(derived, statement):
+        return Verdict.PROVED
+    if dropped is not None and same(derived - statement, dropped):
+        return Verdict.APPROXIMATION
+    return Verdict.FAILED
+
+
+def matrix_parts(expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+    """A non-commutative expression as {matrix product: scalar coefficient}.
+
+    >>> A, B = sp.symbols("A B", commutative=False)
+    >>> s = sp.Symbol("s")
+    >>> matrix_parts(A * B + s * A * B - B * A)
+    {A*B: s + 1, B*A: -1}
+    """
+    parts: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        c, nc = term.args_cnc()
+        key = sp.Mul(*nc) if nc else sp.S.One
+        parts[key] = parts.get(key, sp.S.Zero) + sp.Mul(*c)
+    return parts
+
+
+def nc_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """Non-commutative matrix expressions equal: every matrix product's scalar coefficient
+    in ``a − b`` is zero (:func:`elementary_zero`).  Products are compared as written, so an
+    identity that needs ``M M⁻¹ = I`` must be reduced first.
+
+    >>> A, B = sp.symbols("A B", commutative=False)
+    >>> s = sp.Symbol("s")
+    >>> nc_equal(A * B / (1 + s) + s * A * B / (1 + s), A * B), nc_equal(A * B, B * A)
+    (True, False)
+    """
+    return all(elementary_zero(c) for c in matrix_parts(a - b).values())
+
+
 # ----------------------------------------------------------------------------- numbers
 @lru_cache(maxsize=64)
 def _instance(size: tuple[int, int, int], seed: int, point: int, bias: bool = False) -> Instance:
@@ -368,8 +551,8 @@ def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.S
         for part in parts:
             if len(part) > size:
                 continue  # needs more distinct values than this size has
-            for values in (lambda b: size - b, lambda b: 1 + b):
-                opt = {s: values(b) for b, block in enumerate(part) for s in block}
+            for from_top in (True, False):
+                opt = {s: size - b if from_top else 1 + b for b, block in enumerate(part) for s in block}
                 if opt not in options:
                     options.append(opt)
         per_letter.append(options)
@@ -431,3 +614,44 @@ def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, A
                   "sizes": "(D, M, K) = " + ", ".join(str(s) for s in SIZES),
                   "biases": "on (x_0 = z_0 = 1, non-zero bias weights) and off" if len(biases) == 2
                   else "off", "assignments": assignments, "points": points}
+
+
+# =========================================================================================
+# Equalities of derived expressions (the derive recipes: rop, skip, priors).
+# The same canonical route as decide(), for SymPy expressions rather than a reader's
+# Meanings, without the operation budget: a recipe's expressions are its own, not a reader's.
+# =========================================================================================
+def proved_zero(e: sp.Expr) -> bool:
+    """``e`` is zero: by its expansion when it has no index sums or Kronecker deltas (a
+    polynomial identity in its atoms, e.g. a formula written out at concrete sizes), else by
+    the canonical form of index sums (sums pulled out, deltas collapsed in range, dummies
+    renamed, M symmetric).  False means not proved.
+
+    >>> from symhess.network import MM, W2, DELTA, k, kp, j
+    >>> K = nw.SIZES["k"]
+    >>> proved_zero(sp.Sum(W2[k, j] * DELTA[k], (k, 1, K)) - sp.Sum(W2[kp, j] * DELTA[kp], (kp, 1, K)))
+    True
+    >>> proved_zero(MM[k, kp] - MM[kp, k]), proved_zero(MM[k, kp])
+    (True, False)
+    """
+    e = sp.expand(e)
+    if e == 0:
+        return True
+    symmetric = (nw.MM, nw.T3, *md.SYMMETRIC)
+    if not e.has(sp.Sum, sp.KroneckerDelta) and not any(
+            q.base in symmetric for q in e.atoms(sp.Indexed)):
+        return False
+    try:
+        return not canonical_terms(e)
+    except TooLarge:
+        return False
+
+
+def proved_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """``a = b`` proved symbolically (:func:`proved_zero` of ``a − b``).
+
+    >>> from symhess.network import MM, k, kp
+    >>> proved_equal(MM[k, kp], MM[kp, k])
+    True
+    """
+    return proved_zero(sp.sympify(a) - sp.sympify(b))

@@ -24,12 +24,8 @@ import sympy as sp
 
 from . import model as md
 from . import network as nw
-from .errors import SymhessError
+from .errors import NotEvaluable
 from .instance import Instance
-
-
-class NotEvaluable(SymhessError):
-    """The expression holds something with no numeric meaning on an instance."""
 
 
 def evaluate(expr: sp.Expr, inst: Instance, indices: Mapping[sp.Symbol, Any]) -> float:

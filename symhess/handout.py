@@ -3,9 +3,11 @@
 The pipeline, in stages:
 
 1. *plan* — which catalogue entries go into which part of the seed's outline
-   (1.1 outer product … 2.1 consistent priors); parts without entries are left out;
-2. *derive* — ``entry.derive()`` for each (in worker processes when there are several);
-3. *draw* — the figures and latexify algorithms of the parts that are present;
+   (1.1 outer product … 2.1 consistent priors), by their PRML section; parts without
+   entries are left out;
+2. *derive* — :func:`symhess.derive.derive_entry` for each (in worker processes when there
+   are several);
+3. *draw* — the figures and latexify algorithms the catalogue names for the entries present;
 4. *render* — :mod:`symhess.render.latex` or :mod:`symhess.render.markdown`;
 5. *compile* — ``latexmk -lualatex`` for ``.pdf``.
 
@@ -30,12 +32,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, SymhessError
+from . import catalogue
+from .catalogue import Record
+from .errors import InputError, SymhessError, TexBuildError, TexMissingError
 from .render import latex as tex
 from .render import markdown as md
 from .render.checked import FileReportLike
 from .render.content import Algorithm, CorrespondenceRow, Figure, Handout, Item, Section
-from .render.words import LANGS, words
+from .render.words import LANGS
 from .results import DerivationResult
 
 __all__ = [
@@ -52,48 +56,36 @@ __all__ = [
 
 Progress = Callable[[str], None]
 
-#: The seed's outline: part -> (PRML equation ranges, PRML subsections).
-OUTLINE: dict[str, tuple[tuple[tuple[float, float], ...], tuple[str, ...]]] = {
-    "1.1": (((78, 85), (193, 194)), ("5.4.1", "5.4.2")),
-    "1.2": (((86, 89),), ("5.4.3",)),
-    "1.3": (((90, 91),), ("5.4.4",)),
-    "1.4": (((92, 95),), ("5.4.5",)),
-    "1.5": (((96, 111),), ("5.4.6",)),
-    "2.1": (((112, 122),), ("5.5.1",)),
+#: The seed's outline: part -> the PRML subsections it covers.  Which equations, figures and
+#: algorithms go into a part is catalogue data (a record's ``section``, ``figures``, ``algorithms``).
+OUTLINE: dict[str, tuple[str, ...]] = {
+    "1.1": ("5.4.1", "5.4.2"),
+    "1.2": ("5.4.3",),
+    "1.3": ("5.4.4",),
+    "1.4": ("5.4.5",),
+    "1.5": ("5.4.6",),
+    "2.1": ("5.5.1",),
 }
-#: Exercises (PRML numbering) and the part they belong to.
-_EXERCISES = {"5.16": "1.1", "5.17": "1.1", "5.20": "1.1", "5.23": "1.4"}
-_FIGURES = {"1.1": ("outer_gap",), "1.2": ("inverse_cost",), "1.3": ("fd_error",)}
-_ALGORITHMS = {"1.2": ("sequential_inverse",), "1.4": ("exact_hessian",), "1.5": ("r_operator",)}
 _TIMED_FIGURES = ("inverse_cost",)
 _PDF_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-luatex texlive-lang-japanese latexmk"
 
 
-class TexMissingError(SymhessError):
-    """latexmk or lualatex is not installed (only ``.pdf`` needs them)."""
-
-
-class TexBuildError(SymhessError):
-    """LuaLaTeX failed; the message carries the relevant lines of the TeX log."""
-
-
 # --------------------------------------------------------------------------- plan
 def section_of(number: str, prml_section: str = "") -> str:
-    """The part of the seed's outline that equation ``number`` belongs to (``"A"`` if none).
+    """The part of the seed's outline that equation ``number`` belongs to, by the PRML section
+    of its catalogue record (or ``prml_section`` for a number the catalogue does not hold);
+    ``"A"`` if none.
 
     >>> section_of("5.84"), section_of("5.4.6-only", "5.4.6"), section_of("9.9")
     ('1.1', '1.5', 'A')
     """
-    m = re.fullmatch(r"\s*(ex\.?\s*)?5\.(\d+)\s*", number, flags=re.I)
-    if m and m.group(1):
-        return _EXERCISES.get(f"5.{m.group(2)}", "A")
-    if m:
-        n = int(m.group(2))
-        for key, (ranges, _) in OUTLINE.items():
-            if any(lo <= n <= hi for lo, hi in ranges):
-                return key
-    for key, (_, subs) in OUTLINE.items():
-        if prml_section.strip() in subs:
+    try:
+        prml_section = catalogue.get(number).section
+    except SymhessError:
+        pass
+    subsection = (prml_section.split() or [""])[0]  # "5.4.2 (exercise 5.17)" -> "5.4.2"
+    for key, subs in OUTLINE.items():
+        if subsection in subs:
             return key
     return "A"
 
@@ -111,7 +103,7 @@ def _wanted(sections: Sequence[str] | None) -> set[str]:
         elif s in ("1", "2"):
             out |= {k for k in keys if k.startswith(s + ".")}
         else:
-            hits = {k for k, (_, subs) in OUTLINE.items() if s in subs}
+            hits = {k for k, subs in OUTLINE.items() if s in subs}
             if not hits:
                 known = ", ".join(sorted(keys))
                 raise InputError(f"unknown section {s!r}; use one of {known}, 1, 2 or a PRML subsection like 5.4.5")
@@ -119,17 +111,15 @@ def _wanted(sections: Sequence[str] | None) -> set[str]:
     return out
 
 
-def _plan(sections: Sequence[str] | None) -> dict[str, list[tuple[str, str]]]:
-    """Part -> [(equation number, title)] for the catalogue as it stands."""
-    from . import catalogue
-
+def _plan(sections: Sequence[str] | None) -> dict[str, list[Record]]:
+    """Part -> the catalogue records it shows, in reading order (derived equations only)."""
     wanted = _wanted(sections)
-    plan: dict[str, list[tuple[str, str]]] = {}
+    plan: dict[str, list[Record]] = {}
     for e in catalogue.entries():
         key = section_of(e.number, e.section)
         if key in wanted:
-            plan.setdefault(key, []).append((e.number, e.title))
-    return {k: sorted(plan[k], key=lambda e: _reading_order(e[0])) for k in [*OUTLINE, "A"] if k in plan}
+            plan.setdefault(key, []).append(e)
+    return {k: sorted(plan[k], key=lambda e: _reading_order(e.number)) for k in [*OUTLINE, "A"] if k in plan}
 
 
 def _reading_order(number: str) -> tuple[int, float]:
@@ -153,10 +143,10 @@ def _reading_order(number: str) -> tuple[int, float]:
 # --------------------------------------------------------------------------- derive
 def _derive_one(number: str) -> tuple[str, DerivationResult | None, str | None]:
     """Run one catalogue derivation; never raises (an error becomes a visible box)."""
-    from . import catalogue
+    from .derive import derive_entry
 
     try:
-        return number, catalogue.get(number).derive(), None
+        return number, derive_entry(number), None
     except Exception as exc:  # noqa: BLE001 - shown in the handout, not swallowed
         return number, None, f"{type(exc).__name__}: {exc}"
 
@@ -225,10 +215,10 @@ def _cache_file() -> Path | None:
 
 def _cacheable(number: str) -> bool:
     """Only the package's own derivations are cached (never a test's stand-in)."""
-    from . import catalogue
+    from .derive import recipe
 
     try:
-        fn = catalogue.get(number).derive
+        fn = recipe(number)
     except SymhessError:
         return False
     fn = getattr(fn, "func", fn)  # functools.partial
@@ -306,11 +296,11 @@ def _correspondence(lang: str) -> tuple[CorrespondenceRow, ...]:
     return tuple(rows)
 
 
-def _algorithms(key: str, lang: str) -> tuple[Algorithm, ...]:
+def _algorithms(names: Sequence[str], lang: str) -> tuple[Algorithm, ...]:
     from .algorithms import algorithm_latex
 
     out = []
-    for name in _ALGORITHMS.get(key, ()):
+    for name in names:
         a = algorithm_latex(name)
         out.append(Algorithm(name, a.title_ja if lang == "ja" else a.title_en, a.equations, a.latex, a.mathjax))
     return tuple(out)
@@ -340,9 +330,11 @@ def collect(lang: str = "ja", sections: Sequence[str] | None = None, *, figure_d
         raise InputError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     say = progress or (lambda _msg: None)
     plan = _plan(sections)
-    numbers = [n for items in plan.values() for n, _ in items]
+    numbers = [e.number for records in plan.values() for e in records]
     say(f"{len(numbers)} equations in {len(plan)} parts: {', '.join(plan) or 'none'}")
-    fig_keys = [k for key in plan for k in _FIGURES.get(key, ())] if figure_dir is not None else []
+    part_figures = {key: tuple(dict.fromkeys(k for e in records for k in e.figures))
+                    for key, records in plan.items()}
+    fig_keys = [k for keys in part_figures.values() for k in keys] if figure_dir is not None else []
     # The figures that compute (not time) are drawn while the derivations run in worker
     # processes; the timing figure waits for a quiet machine.
     early = [k for k in fig_keys if k not in _TIMED_FIGURES]
@@ -357,19 +349,20 @@ def collect(lang: str = "ja", sections: Sequence[str] | None = None, *, figure_d
     if late:
         figs.update(_figures(late, fig_dir, stem, say))
     parts = []
-    for key, entries in plan.items():
-        items = tuple(Item(n, _title(n, t, lang), *derived[n]) for n, t in entries)
+    for key, records in plan.items():
+        items = tuple(Item(e.number, _title(e, lang), *derived[e.number]) for e in records)
         parts.append(Section(
             key, items,
-            figures=tuple(figs[k] for k in _FIGURES.get(key, ()) if k in figs),
-            algorithms=_algorithms(key, lang),
+            figures=tuple(figs[k] for k in part_figures[key] if k in figs),
+            algorithms=_algorithms(tuple(dict.fromkeys(a for e in records for a in e.algorithms)), lang),
             correspondence=_correspondence(lang) if key == "1.5" else (),
         ))
     return Handout(lang, tuple(parts))
 
 
-def _title(number: str, title: str, lang: str) -> str:
-    return words(lang).titles.get(number, title) if lang == "ja" else title
+def _title(record: Record, lang: str) -> str:
+    """The catalogue's title of ``record`` in ``lang`` (English where it has no Japanese one)."""
+    return (record.title_ja or record.title) if lang == "ja" else record.title
 
 
 # --------------------------------------------------------------------------- build

@@ -13,6 +13,8 @@ that derived formulas are checked against.
 from __future__ import annotations
 
 import itertools
+import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -36,6 +38,16 @@ def activation_expr(name: str, rng: np.random.Generator) -> sp.Expr:
         return sp.log(1 + sp.exp(_U))
     c = [sp.Float(round(float(v), 3)) for v in rng.uniform(0.5, 1.5, 5)]
     return c[0] * sp.sin(c[1] * _U + c[2]) + c[3] * _U + c[4] * _U**2 / 4
+
+
+def activation(name: str, rng: np.random.Generator) -> Callable[[sp.Expr], sp.Expr]:
+    """h as a function of a SymPy argument: ``h(u)`` of :func:`activation_expr` at ``u``.
+
+    >>> activation("tanh", np.random.default_rng(0))(sp.Symbol("a"))
+    tanh(a)
+    """
+    hx = activation_expr(name, rng)
+    return lambda u: hx.xreplace({_U: u})
 
 
 def error_expr(name: str, a: list[sp.Symbol], t: list[sp.Symbol], rng: np.random.Generator) -> sp.Expr:
@@ -105,46 +117,181 @@ class _Compiled:
 class _LazyHessian:
     """The brute-force Hessian, differentiated and lambdified on first use only."""
 
-    def __init__(self, E: sp.Expr, wsyms: tuple, xs: tuple, ts: tuple) -> None:
+    def __init__(self, E: Callable[[], sp.Expr], wsyms: tuple[sp.Symbol, ...], xs: tuple[sp.Symbol, ...],
+                 ts: tuple[sp.Symbol, ...]) -> None:
         self.E, self.wsyms, self.xs, self.ts = E, wsyms, xs, ts
         self.fn: Callable[..., Any] | None = None
 
     def __call__(self, *args: Any) -> Any:
         if self.fn is None:
-            grad = [sp.diff(self.E, w) for w in self.wsyms]
-            H = sp.zeros(len(self.wsyms), len(self.wsyms))
-            for r, gr in enumerate(grad):
-                for c in range(r, len(self.wsyms)):
-                    H[r, c] = H[c, r] = sp.diff(gr, self.wsyms[c])
-            self.fn = sp.lambdify([self.wsyms, self.xs, self.ts], H, modules="numpy", cse=True)
+            self.fn = hessian_function(self.E(), self.wsyms, [self.wsyms, self.xs, self.ts])
         return self.fn(*args)
+
+
+def hessian_function(E: sp.Expr, weights: Sequence[sp.Expr], args: Sequence[Any],
+                     modules: Sequence[Any] = ("numpy",)) -> Callable[..., Any]:
+    """The brute-force Hessian ``∂²E/∂w ∂w'`` of a written-out error ``E``: the numeric reference
+    derived Hessians are checked against, independent of the chain rule the derivations use.
+
+    SymPy differentiates ``E`` once per weight (the gradient, lambdified over ``args`` with common
+    subexpressions shared); each Hessian column is then the **complex step** of the gradient,
+    ``H[:, c] = Im ∇E(w + i·h·e_c) / h`` with ``h = 1e-30`` — exact to rounding, since nothing is
+    subtracted (Squire & Trapp, SIAM Review 40, 1998).  That needs ``E`` analytic; an ``E``
+    holding ``|·|``, ``max``, ``Piecewise`` … (or a weight that is not an element of ``args``) is
+    differentiated twice by SymPy instead, each entry once, the upper triangle mirrored.
+
+    An unspecified activation is written with :data:`symhess.network.ACTIVATION_FAMILY`; the
+    lambdified code then calls ``h``, ``hp``, ``hpp`` by name (see :func:`bind_activation`).
+
+    >>> w = sp.symbols("w0 w1")
+    >>> f = hessian_function(w[0] ** 2 * w[1], w, [w])
+    >>> np.round(f([1.0, 2.0]), 12).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    >>> u = sp.symbols("u0 u1", real=True)
+    >>> pw = sp.Piecewise((u[0] ** 2, u[0] > 0), (u[0] ** 3, True))
+    >>> g = hessian_function(pw * u[1], u, [u])                  # not analytic: SymPy twice
+    >>> g([-1.0, 3.0]).tolist()
+    [[-18.0, 3.0], [3.0, 0.0]]
+    """
+    grad = [sp.diff(E, w) for w in weights]
+    where = _locate(weights, args)
+    if where is not None and not E.has(*_NOT_ANALYTIC):
+        return _ComplexStepHessian(sp.lambdify(list(args), grad, modules=list(modules), cse=True),
+                                   where)
+    n = len(weights)
+    H = sp.zeros(n, n)
+    for r, gr in enumerate(grad):
+        for c in range(r, n):
+            H[r, c] = H[c, r] = sp.diff(gr, weights[c])
+    return sp.lambdify(list(args), H, modules=list(modules), cse=True)
+
+
+_NOT_ANALYTIC = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.sign, sp.Heaviside, sp.floor, sp.ceiling,
+                 sp.re, sp.im, sp.conjugate, sp.arg, sp.DiracDelta)
+_STEP = 1e-30
+
+
+def _locate(weights: Sequence[sp.Expr], args: Sequence[Any]) -> tuple[tuple[int, tuple[int, ...]], ...] | None:
+    """Where each weight sits among the lambdified arguments: (argument, index in it); None when
+    one of them is not an element of an argument (then the Hessian is differentiated twice)."""
+    out = []
+    for w in weights:
+        for k, arg in enumerate(args):
+            if isinstance(w, sp.Indexed) and w.base == arg:
+                out.append((k, tuple(int(i) for i in w.indices)))
+                break
+            if isinstance(arg, (list, tuple)) and w in arg:
+                out.append((k, (list(arg).index(w),)))
+                break
+            if isinstance(arg, sp.Symbol) and w == arg:
+                out.append((k, ()))
+                break
+        else:
+            return None
+    return tuple(out)
+
+
+class _ComplexStepHessian:
+    """``H[:, c] = Im g(w + i·h·e_c) / h`` over a lambdified gradient ``g`` (see
+    :func:`hessian_function`); non-finite when the gradient is non-finite at the point."""
+
+    def __init__(self, grad: Callable[..., Any], where: tuple[tuple[int, tuple[int, ...]], ...]) -> None:
+        self.grad, self.where = grad, where
+
+    def rebind(self, act: dict[str, Callable[..., Any]]) -> _ComplexStepHessian:
+        return _ComplexStepHessian(bind_activation(self.grad, act), self.where)
+
+    def __call__(self, *vals: Any) -> np.ndarray:
+        n = len(self.where)
+        if not np.all(np.isfinite(np.asarray(self.grad(*vals), dtype=float))):
+            return np.full((n, n), np.nan)
+        H = np.empty((n, n))
+        for c, (k, idx) in enumerate(self.where):
+            moved = list(vals)
+            if idx:
+                arr = np.array(vals[k], dtype=complex)
+                arr[idx] += 1j * _STEP
+                moved[k] = arr
+            else:
+                moved[k] = vals[k] + 1j * _STEP
+            H[:, c] = np.imag(np.asarray(self.grad(*moved), dtype=complex).reshape(n)) / _STEP
+        return (H + H.T) / 2
+
+
+def numpy_activation(expr: sp.Expr, orders: int = 4) -> dict[str, Callable[..., Any]]:
+    """NumPy ``h, h', h'', …`` of an activation ``expr`` (a function of ``u``), under the names
+    lambdified code calls them (``h``, ``hp``, ``hpp``, …; :class:`symhess.network.Activation`).
+
+    >>> f = numpy_activation(activation_expr("tanh", np.random.default_rng(0)))
+    >>> round(float(f["hp"](0.0)), 12)
+    1.0
+    """
+    out: dict[str, Callable[..., Any]] = {}
+    for q in range(orders + 1):
+        deriv = sp.diff(expr, _U, q)
+        fn = sp.lambdify([_U], deriv, modules="numpy")
+        out[nw.ACTIVATION_FAMILY[q].code_name] = fn if deriv.has(_U) else _constant(float(deriv))
+    return out
+
+
+def _constant(value: float) -> Callable[..., Any]:
+    """A vectorised constant function (a derivative that no longer depends on ``u``)."""
+
+    def f(u: Any) -> Any:
+        return np.full(np.shape(u), value)
+
+    return f
+
+
+# Lambdified code with an unspecified h calls h, hp, hpp by name; bind_activation supplies them.
+ACTIVATION_PLACEHOLDER: dict[str, Callable[..., Any]] = {}
+
+
+def bind_activation(fn: Callable[..., Any], act: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+    """A copy of the lambdified ``fn`` (made with ``modules=[ACTIVATION_PLACEHOLDER, "numpy"]``)
+    whose ``h, hp, hpp, …`` are those of ``act`` (from :func:`numpy_activation`)."""
+    if isinstance(fn, _ComplexStepHessian):
+        return fn.rebind(act)
+    code = fn.__code__
+    return types.FunctionType(code, {**fn.__globals__, **act}, fn.__name__)
+
+
+@lru_cache(maxsize=32)
+def _smooth_functions(activation: str, error: str, K: int, seed: int) -> tuple[Any, ...]:
+    """h(u) and E_n(A; t) of an instance, with their NumPy derivatives: they depend on the
+    activation, the error, K and the seed only (not on D, M or biases), so the five sizes of
+    a numeric check share them (lambdifying is most of an instance's cost)."""
+    rng = np.random.default_rng(seed + 7919)  # the same draws, in the same order, as before
+    ts = tuple(sp.Symbol(f"t_{q}") for q in range(1, K + 1))
+    hx = activation_expr(activation, rng)
+    A = [sp.Symbol(f"A_{q}") for q in range(1, K + 1)]
+    E_of_A = error_expr(error, A, list(ts), rng)
+    act = tuple(numpy_activation(hx, 3).values())
+    grad = [sp.diff(E_of_A, a) for a in A]
+    hmat = [[sp.diff(g, a) for a in A] for g in grad]
+    third = [[[sp.diff(hq, a) for a in A] for hq in row] for row in hmat]
+    err = tuple(sp.lambdify([A, ts], f, "numpy") for f in (E_of_A, grad, hmat, third))
+    return hx, A, E_of_A, act, err
 
 
 @lru_cache(maxsize=32)
 def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
-    rng = np.random.default_rng(seed + 7919)
+    if cfg.skip:
+        raise ValueError("instances of the network with skip-layer weights are not provided")
     D, M, K, b = int(cfg.D), int(cfg.M), int(cfg.K), int(cfg.bias)
-    weights = tuple([(nw.W1, jj, ii) for jj in range(1, M + 1) for ii in range(1 - b, D + 1)]
-                    + [(nw.W2, kk, jj) for kk in range(1, K + 1) for jj in range(1 - b, M + 1)])
+    weights = tuple((q.base, int(q.indices[0]), int(q.indices[1])) for q in cfg.weights())
     wsyms = tuple(sp.Symbol(f"w{1 if base == nw.W1 else 2}_{a}_{c}")
                   for base, a, c in weights)
     W = dict(zip(weights, wsyms))
     xs = tuple(sp.Symbol(f"x_{q}") for q in range(1, D + 1))
     ts = tuple(sp.Symbol(f"t_{q}") for q in range(1, K + 1))
-    hx = activation_expr(cfg.activation, rng)
+    hx, A, E_of_A, act, err = _smooth_functions(cfg.activation, cfg.error, K, seed)
     x_full = [sp.S.One, *xs]
     a1 = [sum(W[(nw.W1, jj, ii)] * x_full[ii] for ii in range(1 - b, D + 1)) for jj in range(1, M + 1)]
     z_full = [sp.S.One, *(hx.subs(_U, aj) for aj in a1)]
     a2 = [sum(W[(nw.W2, kk, jj)] * z_full[jj] for jj in range(1 - b, M + 1)) for kk in range(1, K + 1)]
-    A = [sp.Symbol(f"A_{q}") for q in range(1, K + 1)]
-    E_of_A = error_expr(cfg.error, A, list(ts), rng)
-    E = E_of_A.subs(dict(zip(A, a2)))
-    hess = _LazyHessian(E, wsyms, xs, ts)
-    act = tuple(sp.lambdify(_U, sp.diff(hx, _U, q), "numpy") for q in range(4))
-    grad = [sp.diff(E_of_A, a) for a in A]
-    hmat = [[sp.diff(g, a) for a in A] for g in grad]
-    third = [[[sp.diff(hq, a) for a in A] for hq in row] for row in hmat]
-    err = tuple(sp.lambdify([A, ts], f, "numpy") for f in (E_of_A, grad, hmat, third))
+    # E written out in the weights only when the brute-force Hessian is first asked for
+    hess = _LazyHessian(lambda: E_of_A.subs(dict(zip(A, a2))), wsyms, xs, ts)
     return _Compiled(weights, wsyms, xs, ts, hess, act, err)
 
 
@@ -202,7 +349,7 @@ def _sym(rng: np.random.Generator, shape: tuple[int, ...], lead: int) -> np.ndar
     return out / len(perms)
 
 
-def _model_jets(rng: np.random.Generator, N: int, W: int) -> tuple[dict, dict, dict]:
+def _model_jets(rng: np.random.Generator, N: int, W: int) -> tuple[dict[Any, Any], dict[Any, float], dict[Any, Callable[..., Any]]]:
     """Random jets of an unspecified model y(x, w) and error E(w), and a concrete density.
 
     Jets (value, gradient, Hessian, third derivative) of a smooth function at a point are
@@ -226,13 +373,13 @@ def _model_jets(rng: np.random.Generator, N: int, W: int) -> tuple[dict, dict, d
     y0 = rng.uniform(0.5, 1.5, size=3)
     sigma = 0.6
 
-    def f(x):  # E[t|x]
+    def f(x: Any) -> Any:  # E[t|x]
         return np.sin(x) + 0.5 * x
 
-    def gauss(u, s):
+    def gauss(u: Any, s: float) -> Any:
         return np.exp(-0.5 * (u / s) ** 2) / (s * np.sqrt(2 * np.pi))
 
-    functions = {
+    functions: dict[Any, Callable[..., Any]] = {
         md.Yx: lambda x: y0[0] * np.tanh(y0[1] * x + 0.2) + 0.3 * y0[2] * x,
         md.YxG: lambda x, r: c[0, int(r), int(r)] * np.sin(c[1, int(r), int(r)] * x + r),
         md.YxH: lambda x, r, s: c[2, int(r), int(s)] * np.cos(c[3, int(r), int(s)] * x + r + s),

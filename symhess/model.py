@@ -17,6 +17,8 @@ Two flavours:
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from .network import index
@@ -56,8 +58,10 @@ TV = sp.Symbol("t_var")  # not "t": IndexedBase("t") has the label t
 
 
 class Yx(sp.Function):
-    """y(x, w) at the point x (weights implicit)."""
-    nargs = 1
+    """y(x, w) at the point x: ``Yx(x)`` with the weights implicit (reader notation, jets
+    ``YxG``, ``YxH``), or ``Yx(x, w_r, w_s)`` when a derivation differentiates it with SymPy
+    in two named weights (derive/outer.py, exercise 5.17).  Both print ``y(x, w)``."""
+    nargs = (1, 3)
 
 
 class YxG(sp.Function):
@@ -95,12 +99,48 @@ class CondMean(sp.Function):
     nargs = 1
 
 
+# ------------------------------------------------------------------------------------------
+# Derivations by SymPy differentiation (derive/outer.py, finite.py): the model's quantities as
+# undefined functions of two named weights w_r, w_s, e.g. y_n = Output(n, w_r, w_s).  The same
+# quantities as the jets above (YN, YG, YH …) are what the checker reads and evaluates; here
+# SymPy's own Derivative is the jet, so that a derivation is the chain and product rule.
+W_R, W_S = sp.symbols("w_r w_s", real=True)
+
+
+class GenericFunction(sp.Function):
+    r"""An undefined smooth function of the weights printed in PRML's notation (base class):
+    ``symbol`` with the arguments other than ``w_r``, ``w_s`` as subscripts; ``short`` is the
+    name a derivative prints (``y_n`` in ``∂y_n/∂w_r``).
+
+    >>> from symhess.printing import generic_latex
+    >>> class Out(GenericFunction):
+    ...     symbol = "y"
+    >>> n = sp.Symbol("n")
+    >>> generic_latex(Out(n, W_R, W_S)), generic_latex(sp.Derivative(Out(n, W_R, W_S), W_R))
+    ('y_{n}', '\\frac{\\partial y_{n}}{\\partial w_r}')
+    """
+
+    symbol = "f"
+
+    def _prml_latex(self, printer: Any, exp: str | None = None) -> str:
+        s = self._body(printer)
+        return f"{s}^{{{exp}}}" if exp else s
+
+    def _body(self, printer: Any) -> str:
+        idx = [a for a in self.args if a not in (W_R, W_S)]
+        return f"{self.symbol}_{{{''.join(printer._print(i) for i in idx)}}}"
+
+    def short(self, printer: Any) -> str:
+        """The name used as the numerator of a derivative (``y_n`` in ``∂y_n/∂w_r``)."""
+        return self._body(printer)
+
+
 SYMMETRIC = (YH, Y3, EH, E3)
 _JET = {YN: YG, YG: YH, YH: Y3, EG: EH, EH: E3}
 _FJET = {Yx: YxG, YxG: YxH, YxH: YxT}
 
 
-def jet_next(q: sp.Expr) -> tuple[sp.IndexedBase, tuple] | None:
+def jet_next(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None:
     """For a jet quantity, the base of its derivative w.r.t. w_r and the leading indices."""
     if isinstance(q, sp.Indexed) and q.base in _JET:
         return _JET[q.base], tuple(q.indices)

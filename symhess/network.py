@@ -16,7 +16,7 @@ Sum(w1[j, i]*x[i], (i, 0, D))
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sympy as sp
 
@@ -56,40 +56,119 @@ def size_of(idx: sp.Symbol) -> sp.Symbol:
 
 i, j, k, n = (index(c) for c in "ijkn")
 ip, jp, kp = (index(c, 1) for c in "ijk")
+# Lower limits of the sums over inputs and hidden units when the biases are left open: 0 with
+# the bias units x_0 = z_0 = 1 (PRML 5.8-5.9), 1 without.
+LO_I, LO_J = sp.symbols("lo_i lo_j", integer=True, nonnegative=True)
 
 # --- quantities -------------------------------------------------------------------------
 X = sp.IndexedBase("x")
 T = sp.IndexedBase("t")
 W1 = sp.IndexedBase("w1")
 W2 = sp.IndexedBase("w2")
+W3 = sp.IndexedBase("w3")  # skip-layer weights w_ki^(s), inputs straight to outputs (ex. 5.23)
 A_HID = sp.IndexedBase("a1")
 Z = sp.IndexedBase("z")
 A_OUT = sp.IndexedBase("a2")
 Y = sp.IndexedBase("y")
 DELTA = sp.IndexedBase("delta")
+DELTA_HID = sp.IndexedBase("delta1")  # the hidden units' errors delta_j (5.56, 5.105)
 MM = sp.IndexedBase("M")
 T3 = sp.IndexedBase("T3")  # third derivative of E_n w.r.t. a_k, a_k', a_k''
 E_N = sp.Symbol("E_n")
 V1 = sp.IndexedBase("v1")  # components of v laid out like the weights (5.101)
 V2 = sp.IndexedBase("v2")
+GRAD1 = sp.IndexedBase("g1")  # dE_n/dw_ji^(1) (5.109)
+GRAD2 = sp.IndexedBase("g2")  # dE_n/dw_kj^(2) (5.108)
+# The network after a linear transformation of its inputs or outputs (PRML 5.115-5.120).
+X_T = sp.IndexedBase("x~")
+W1_T = sp.IndexedBase("w1~")
+W2_T = sp.IndexedBase("w2~")
+A_HID_T = sp.IndexedBase("a1~")
+Y_T = sp.IndexedBase("y~")
 
-h = sp.Function("h")
-hp = sp.Function("h'")
-hpp = sp.Function("h''")
-hppp = sp.Function("h'''")
+
+class Activation(sp.Function):
+    """``h^{(n)}``: the n-th derivative of the unspecified smooth activation ``h`` (PRML 5.63).
+
+    Differentiating one member gives the next, so SymPy's own chain rule produces ``h'``,
+    ``h''`` without ``Subs`` objects; lambdified code calls them ``h``, ``hp``, ``hpp``, ...
+
+    >>> u = sp.Symbol("u")
+    >>> sp.diff(h(u**2), u)
+    2*u*h'(u**2)
+    >>> sp.lambdify([u], hpp(u), modules=[{"hpp": lambda v: 2 * v}, "numpy"])(3.0)
+    6.0
+    """
+
+    order = 0
+    code_name = "h"
+    nargs = 1
+    is_number = False  # like any undefined function: h(2) is not a known number
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        if self.order + 1 >= len(ACTIVATION_FAMILY):
+            raise NotImplementedError(f"derivative of h of order {self.order + 1} is not provided")
+        return ACTIVATION_FAMILY[self.order + 1](self.args[0])
+
+    @classmethod
+    def class_key(cls) -> tuple[int, int, str]:
+        return 4, 0, cls.__name__  # ordered among terms like an undefined function h(u)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{self.code_name}({printer._print(self.args[0])})"
+
+    _pythoncode = _numpycode
+    _lambdacode = _numpycode
+
+
+def _activation_member(order: int) -> type[Activation]:
+    name = "h" + "'" * order if order <= 3 else f"h^({order})"
+    code = "h" + "p" * order
+    return type(name, (Activation,), {"order": order, "code_name": code,
+                                      "__module__": __name__, "__qualname__": code})
+
+
+ACTIVATION_FAMILY: tuple[type[Activation], ...] = tuple(_activation_member(n) for n in range(6))
+h, hp, hpp, hppp, hpppp, hppppp = ACTIVATION_FAMILY
 ACTIVATION_CHAIN = (h, hp, hpp, hppp)
+
+
+class R(sp.Function):
+    """``R{q}``: Pearlmutter's operator (5.97) on a quantity, kept as such (``R{a_j}``, ``R{δ_k}``).
+
+    >>> R(A_HID[j])
+    R(a1[j])
+    """
+
+    nargs = 1
+
+
+EPS = sp.Symbol("epsilon")  # the step along the line w + ε v (5.97)
+
+
+class OnLine(sp.Function):
+    """``q(ε)``: a layer quantity along the line ``w + εv`` (shows the definition of R)."""
+
+    nargs = 2
+
 
 Kind = Literal["const", "weight", "activation", "error"]
 KIND: dict[sp.IndexedBase, Kind] = {
-    X: "const", T: "const", W1: "weight", W2: "weight",
+    X: "const", T: "const", W1: "weight", W2: "weight", W3: "weight",
     A_HID: "activation", Z: "activation", A_OUT: "activation", Y: "activation",
-    DELTA: "error", MM: "error", T3: "error", V1: "const", V2: "const",
+    DELTA: "error", DELTA_HID: "error", MM: "error", T3: "error", V1: "const", V2: "const",
+    GRAD1: "error", GRAD2: "error",
+    X_T: "const", W1_T: "weight", W2_T: "weight", A_HID_T: "activation", Y_T: "activation",
 }
 _LATEX_NAME = {
-    X: "x", T: "t", W1: "w", W2: "w", A_HID: "a", Z: "z", A_OUT: "a", Y: "y",
-    DELTA: r"\delta", MM: "M", T3: "T", V1: "v", V2: "v",
+    X: "x", T: "t", W1: "w", W2: "w", W3: "w", A_HID: "a", Z: "z", A_OUT: "a", Y: "y",
+    DELTA: r"\delta", DELTA_HID: r"\delta", MM: "M", T3: "T", V1: "v", V2: "v",
+    X_T: r"\tilde{x}", W1_T: r"\tilde{w}", W2_T: r"\tilde{w}", A_HID_T: r"\tilde{a}",
+    Y_T: r"\tilde{y}",
 }
-_LAYER = {W1: 1, W2: 2}
+_LAYER: dict[sp.IndexedBase, int | str] = {W1: 1, W2: 2, W3: "s", W1_T: 1, W2_T: 2}
+GRADIENT_OF = {GRAD1: W1, GRAD2: W2}  # dE_n/dw of each layer's weights
+DIRECTION = {W1: V1, W2: V2}  # R{w} = v (5.97)
 
 
 def latex_name(q: sp.Indexed) -> str:
@@ -97,12 +176,12 @@ def latex_name(q: sp.Indexed) -> str:
     return _LATEX_NAME[q.base]
 
 
-def layer_of(q: sp.Indexed) -> int | None:
-    """1 or 2 for weights, else None."""
+def layer_of(q: sp.Indexed) -> int | str | None:
+    """1 or 2 for weights (``"s"`` for the skip layer), else None."""
     return _LAYER.get(q.base)
 
 
-def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset = frozenset()) -> sp.Expr | None:
+def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr | None:
     """The defining expression of a network quantity in terms of the layer below, or None.
 
     Sums start at the bias unit 0 (``x_0 = z_0 = 1``, PRML 5.8–5.9): a bias weight
@@ -145,22 +224,11 @@ def error_chain(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None
 
 
 def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
-    """Pearlmutter's R{·} = vᵀ∇ on a network expression (PRML 5.97), before collapsing.
+    """Pearlmutter's R{·} = vᵀ∇ on a network expression (PRML 5.97), before collapsing: see
+    :func:`symhess.calculus.r_operator`, the one R{·} (kept here for existing callers)."""
+    from .calculus import r_operator as _r
 
-    ``R{f} = Σ_ji v_ji ∂f/∂w_ji + Σ_kj v_kj ∂f/∂w_kj`` with fresh summation indices.
-    """
-    from .calculus import derivative
-
-    taken = set(avoid) | {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
-    j1 = fresh("j", expr, *taken)
-    i1 = fresh("i", expr, *taken)
-    k2 = fresh("k", expr, *taken)
-    j2 = fresh("j", expr, j1, *taken)
-    first = sp.Sum(sp.Sum(V1[j1, i1] * derivative(expr, W1[j1, i1], avoid=frozenset(taken)),
-                          (i1, 1, SIZES["i"])), (j1, 1, SIZES["j"]))
-    second = sp.Sum(sp.Sum(V2[k2, j2] * derivative(expr, W2[k2, j2], avoid=frozenset(taken)),
-                           (j2, 1, SIZES["j"])), (k2, 1, SIZES["k"]))
-    return first + second
+    return _r(expr, avoid)
 
 
 def sum_of_squares(expr: sp.Expr) -> sp.Expr:
@@ -219,6 +287,7 @@ class NetworkConfig:
     bias: bool = True
     activation: str = "h"
     error: str = "general"
+    skip: bool = False  # skip-layer weights w_ki^(s), inputs straight to outputs (ex. 5.23)
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
@@ -229,7 +298,30 @@ class NetworkConfig:
     @property
     def n_weights(self) -> int | sp.Expr:
         b = int(self.bias)
-        return self.M * (self.D + b) + self.K * (self.M + b)
+        return self.M * (self.D + b) + self.K * (self.M + b) + (self.K * self.D if self.skip else 0)
+
+    @property
+    def lo(self) -> int:
+        """The first index of a sum over inputs or hidden units: 0 (the bias unit) or 1."""
+        return 0 if self.bias else 1
+
+    def as_dict(self) -> dict[str, int]:
+        """The sizes and biases as a record: ``{"D": 2, "M": 3, "K": 1, "bias": 1}``."""
+        return {"D": int(self.D), "M": int(self.M), "K": int(self.K), "bias": int(self.bias)}
+
+    def weights(self) -> list[sp.Indexed]:
+        """Every weight in the order of the flat weight vector: first layer ``w_ji`` row by row,
+        then the second ``w_kj``, then (with ``skip``) ``w_ki^(s)`` (no skip bias: the output
+        bias already plays that role).
+
+        >>> NetworkConfig(1, 1, 1, bias=False, skip=True).weights()
+        [w1[1, 1], w2[1, 1], w3[1, 1]]
+        """
+        D, M, K, lo = int(self.D), int(self.M), int(self.K), self.lo
+        first = [W1[a, b] for a in range(1, M + 1) for b in range(lo, D + 1)]
+        second = [W2[a, b] for a in range(1, K + 1) for b in range(lo, M + 1)]
+        third = [W3[a, b] for a in range(1, K + 1) for b in range(1, D + 1)] if self.skip else []
+        return first + second + third
 
     @property
     def is_concrete(self) -> bool:

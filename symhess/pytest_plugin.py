@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .errors import InputError
+from .errors import DerivationFailed, InputError
 
 DEFAULT_PATTERNS = ["derivations/**/*.md"]
 
@@ -38,10 +38,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.replace("**/", "")) for p in patterns):
         return DerivationFile.from_parent(parent, path=file_path)
     return None
-
-
-class DerivationFailed(Exception):
-    """A derivation has a failed or unsupported step."""
 
 
 class DerivationFile(pytest.File):

@@ -2,11 +2,61 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-Verdict = Literal["proved", "verified", "approximation", "failed", "unsupported", "erratum"]
-"""``erratum``: the result is derived and proved (or verified) from the definitions, and the
-book's printed statement is refuted (see :class:`Erratum`)."""
+
+class Verdict(StrEnum):
+    """The verdict on an equation or a step; a ``str``, so ``verdict == "proved"`` keeps working.
+
+    ``erratum``: the result is derived and proved (or verified) from the definitions, and the
+    book's printed statement is refuted (see :class:`Erratum`).
+
+    >>> Verdict.PROVED == "proved", Verdict("approximation").name, f"{Verdict.FAILED}"
+    (True, 'APPROXIMATION', 'failed')
+    """
+
+    def __repr__(self) -> str:  # reads as the string it is (doctests, reports)
+        return repr(self.value)
+
+    PROVED = "proved"
+    VERIFIED = "verified"
+    APPROXIMATION = "approximation"
+    FAILED = "failed"
+    UNSUPPORTED = "unsupported"
+    ERRATUM = "erratum"
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Where two sides differ: sizes, index values as written, and the values there.
+
+    The one counterexample type of the package: the decider's (``values`` ``left``/``right``,
+    with ``x``/``t`` when a continuous variable was drawn) and a derivation's check against
+    the brute-force Hessian (``left`` the formula, ``right`` the brute-force value).
+
+    >>> c = Counterexample({"D": 1, "M": 2}, {"j": 1}, {"left": 0.5, "right": -0.25})
+    >>> c.left, c.right, c.text()
+    (0.5, -0.25, 'D = 1, M = 2; j = 1: left 0.5, right -0.25')
+    """
+
+    sizes: dict[str, int]
+    indices: dict[str, int]
+    values: dict[str, float]
+
+    @property
+    def left(self) -> float:
+        return float(self.values["left"])
+
+    @property
+    def right(self) -> float:
+        return float(self.values["right"])
+
+    def text(self) -> str:
+        """In words, with no Python reprs."""
+        where = "; ".join(x for x in (_pairs(self.sizes), _pairs(self.indices)) if x)
+        vals = ", ".join(f"{k} {v:.6g}" for k, v in self.values.items())
+        return f"{where}: {vals}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +150,7 @@ class DerivationResult:
     equation: str
     title: str
     statement_latex: str
-    verdict: Verdict
+    verdict: Verdict | str  # a plain string is turned into its Verdict on construction
     steps: tuple[Step, ...]
     numeric: NumericCheck | None
     seconds: float
@@ -108,9 +158,13 @@ class DerivationResult:
     assumptions: tuple[str, ...] = field(default=())
     erratum: Erratum | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))  # a plain string accepted
+
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``symhess derive --format json`` for one equation."""
         data = asdict(self)
+        data["verdict"] = Verdict(self.verdict).value
         data["steps"] = [
             {"latex": s.latex, "justification": s.justification, "relation": s.relation}
             for s in self.steps

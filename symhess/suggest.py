@@ -19,9 +19,10 @@ does not depend on the machine); when none holds within it, there is no suggesti
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy as sp
@@ -34,10 +35,11 @@ from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interp
 from .notation.unparse import latex
 
 __all__ = ["Candidate", "Judge", "LIMIT", "Search", "StepJudge", "Suggestion", "candidates",
-           "search", "suggest"]
+           "decided", "search", "suggest"]
 
 LIMIT = 150  # candidate edits per failed step: a count, never a clock (verdicts must not depend on speed)
 JUDGED = 12  # of them, at most this many decided in full (those the cheap numeric screen lets through)
+_REFUTE_TOL = 1e-6  # relative: far above the decider's own tolerance (1e-7 with integrals, else 1e-9)
 ACCEPT = ("proved", "verified")
 Judge = Callable[[ast.Node], "Decision | None"]
 
@@ -107,10 +109,16 @@ def _put(node: ast.Node, path: Path, new: ast.Node) -> ast.Node:
     (name, pos), rest = path[0], path[1:]
     value = getattr(node, name)
     if pos is None:
-        return replace(node, **{name: _put(value, rest, new)})
+        return _with(node, **{name: _put(value, rest, new)})
     item = value[pos]
     item = (item[0], _put(item[1], rest, new)) if isinstance(item, tuple) else _put(item, rest, new)
-    return replace(node, **{name: value[:pos] + (item,) + value[pos + 1:]})
+    return _with(node, **{name: value[:pos] + (item,) + value[pos + 1:]})
+
+
+def _with(node: Any, **changes: Any) -> ast.Node:
+    """``dataclasses.replace`` over the tree's union of node types (which mypy cannot follow)."""
+    out: ast.Node = replace(node, **changes)
+    return out
 
 
 def _disjoint(p: Path, q: Path) -> bool:
@@ -118,14 +126,62 @@ def _disjoint(p: Path, q: Path) -> bool:
     return p[:n] != q[:n]
 
 
-def _tidy(node: ast.Node) -> ast.Node:
-    """As the parser would read the edited text: products spliced, ``+x`` alone is ``x``."""
-    from .mutate import _flatten
+def _tidy(node: ast.Node, memo: dict[int, tuple[ast.Node, ast.Node]] | None = None) -> ast.Node:
+    """As the parser would read the edited text: products spliced, ``+x`` alone is ``x``.
 
-    node = _flatten(node)
+    ``memo`` (by identity) spares the subtrees a candidate shares with the member it edits.
+    """
+    node = _spliced(node, memo)
     if isinstance(node, ast.Add) and len(node.terms) == 1 and node.terms[0][0] > 0:
         return node.terms[0][1]
     return node
+
+
+def _spliced(node: ast.Node, memo: dict[int, tuple[ast.Node, ast.Node]] | None = None) -> ast.Node:
+    """Products inside products spliced: the tree :func:`symhess.mutate._flatten` gives (an
+    equal one), rebuilding only the nodes above a change (found by identity, not by
+    comparing subtrees, which made tidying every candidate quadratic in its size).
+
+    >>> m = ast.Mul((ast.Number("2"), ast.Mul((ast.Number("3"), ast.Number("4")))))
+    >>> latex(_spliced(m)), len(_spliced(m).factors), _spliced(ast.Number("2")) == ast.Number("2")
+    ('2 3 4', 3, True)
+    """
+    if memo is not None:
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+    changes: dict[str, Any] = {}
+    for f in fields(node):
+        if f.name == "pos":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, ast._NODE_TYPES):
+            new = _spliced(value, memo)
+            if new is not value:
+                changes[f.name] = new
+        elif isinstance(value, tuple) and value:
+            changed = False
+            items: list[Any] = []
+            for it in value:
+                if isinstance(it, tuple):
+                    sub = _spliced(it[1], memo) if isinstance(it[1], ast._NODE_TYPES) else it[1]
+                    if sub is not it[1]:
+                        it, changed = (it[0], sub), True
+                elif isinstance(it, ast._NODE_TYPES):
+                    sub = _spliced(it, memo)
+                    if sub is not it:
+                        it, changed = sub, True
+                if isinstance(node, ast.Mul) and f.name == "factors" and isinstance(it, ast.Mul):
+                    items.extend(it.factors)
+                    changed = True
+                else:
+                    items.append(it)
+            if changed:
+                changes[f.name] = tuple(items)
+    out = replace(node, **changes) if changes else node
+    if memo is not None:
+        memo[id(node)] = (node, out)  # the node is kept: its id is not reused while in the memo
+    return out
 
 
 def _product(items: Sequence[ast.Node]) -> ast.Node:
@@ -154,8 +210,8 @@ def _index_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Nod
                     yield f"changes {node} to {new}", new
     if isinstance(node, ast.Sum) and node.index is not None:
         for primes in _prime_options(node.index.primes):
-            new = replace(node, index=replace(node.index, primes=primes))
-            yield f"changes \\sum_{{{node.index}}} to \\sum_{{{new.index}}}", new
+            index = replace(node.index, primes=primes)
+            yield f"changes \\sum_{{{node.index}}} to \\sum_{{{index}}}", replace(node, index=index)
 
 
 def _h_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:
@@ -239,8 +295,8 @@ def _remove_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.No
             yield f"removes the term {_signed(sign, term)}", new
     if isinstance(node, ast.Mul) and len(node.factors) >= 2:
         for pos, factor in enumerate(node.factors):
-            rest = node.factors[:pos] + node.factors[pos + 1:]
-            yield f"removes the factor {latex(factor)}", _product(rest)
+            others = node.factors[:pos] + node.factors[pos + 1:]
+            yield f"removes the factor {latex(factor)}", _product(others)
     if isinstance(node, ast.Apply) and not isinstance(node.op, ast.ROp):
         yield f"removes the operator {latex(node.op)}", node.operand
     if isinstance(node, ast.Sum) and node.index is not None:
@@ -272,11 +328,11 @@ def _restore_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.N
             yield (f"inserts {latex(op)} before {latex(_product(factors[p:]))}",
                    _product(factors[:p] + (ast.Apply(op, _product(factors[p:])),)))
     for index, lower, upper in pools.sums:  # the body begins at the first factor carrying it
-        p = next((p for p, f in enumerate(factors) if index in _written_indices(f)), None)
-        if p is not None:
-            s = ast.Sum(index, lower, upper, _product(factors[p:]))
-            yield (f"inserts \\sum_{{{index}}} before {latex(_product(factors[p:]))}",
-                   _product(factors[:p] + (s,)))
+        start = next((p for p, f in enumerate(factors) if index in _written_indices(f)), None)
+        if start is not None:
+            s = ast.Sum(index, lower, upper, _product(factors[start:]))
+            yield (f"inserts \\sum_{{{index}}} before {latex(_product(factors[start:]))}",
+                   _product(factors[:start] + (s,)))
 
 
 def _term_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:
@@ -299,18 +355,19 @@ def _scale_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Nod
 @dataclass(frozen=True)
 class _Pools:
     factors: tuple[ast.Node, ...]
-    operators: tuple[ast.Node, ...]
+    operators: tuple[ast.Derivative | ast.Nabla, ...]
     sums: tuple[tuple[ast.Index, ast.Node | None, ast.Node | None], ...]
     terms: tuple[tuple[int, ast.Node], ...]
 
 
 _ATOMS = (ast.Symbol, ast.Call, ast.Derivative, ast.Pow, ast.Transpose, ast.Paren, ast.Frac)
+_T = TypeVar("_T")
 POOL = 10  # at most this many factors / operators / sums / terms to restore from
 
 
 def _pools(wrong: ast.Node, other: ast.Node | None) -> _Pools:
     factors: list[ast.Node] = []
-    operators: list[ast.Node] = []
+    operators: list[ast.Derivative | ast.Nabla] = []
     sums: list[tuple[ast.Index, ast.Node | None, ast.Node | None]] = []
     terms: list[tuple[int, ast.Node]] = []
     for member in (other, wrong):
@@ -330,7 +387,12 @@ def _pools(wrong: ast.Node, other: ast.Node | None) -> _Pools:
                 terms += list(n.terms)
     if other is not None and not isinstance(other, ast.EqRef):  # a sum over an index left free
         sums += [(i, None, None) for i in _written_indices(wrong) - _written_indices(other)]
-    return _Pools(*(tuple(dict.fromkeys(x))[:POOL] for x in (factors, operators, sums, terms)))
+    return _Pools(_first(factors), _first(operators), _first(sums), _first(terms))
+
+
+def _first(items: list[_T]) -> tuple[_T, ...]:
+    """The first :data:`POOL` distinct items, in order."""
+    return tuple(dict.fromkeys(items))[:POOL]
 
 
 # (kind, rule, small): small edits are combined in pairs when one edit is not enough
@@ -406,8 +468,9 @@ def candidates(wrong: ast.Node, other: ast.Node | None = None, *,
     """
     singles = _single_edits(wrong, other)
     seen = {wrong}
+    memo: dict[int, tuple[ast.Node, ast.Node]] = {}  # spliced subtrees, shared by the candidates
     for e in singles:
-        new = _tidy(_put(wrong, e.path, e.new))
+        new = _tidy(_put(wrong, e.path, e.new), memo)
         if new not in seen:
             seen.add(new)
             yield Candidate(e.words, new, 1, e.kind)
@@ -418,13 +481,26 @@ def candidates(wrong: ast.Node, other: ast.Node | None = None, *,
             a, b = small[i], small[total - i]
             if not _disjoint(a.path, b.path):
                 continue
-            new = _tidy(_put(_put(wrong, a.path, a.new), b.path, b.new))
+            new = _tidy(_put(_put(wrong, a.path, a.new), b.path, b.new), memo)
             if new not in seen:
                 seen.add(new)
                 yield Candidate(f"{a.words}; {b.words}", new, 2, f"{a.kind}+{b.kind}")
 
 
 # --------------------------------------------------------------------------- judging
+@functools.lru_cache(maxsize=2048)
+def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False) -> Decision:
+    """:func:`symhess.equivalence.decide`, memoised: it is a pure function of the two meanings
+    (numeric instances are seeded), and a file asks it the same question more than once (a
+    step re-decided when a setting is inferred, a candidate that is the written side itself).
+
+    >>> from symhess.network import MM, k, kp
+    >>> decided(Meaning(MM[k, kp]), Meaning(MM[kp, k])).verdict
+    'proved'
+    """
+    return decide(lhs, rhs, approximate=approximate)
+
+
 class StepJudge:
     """Decides ``fixed = candidate`` (``side="right"``) or ``candidate = fixed`` (``"left"``)
     in the step's setting: definitions ``ctx``, a cited condition's ``subs``, an error
@@ -447,6 +523,8 @@ class StepJudge:
         self.subs, self.transform = subs or {}, transform
         self._meanings: dict[ast.Node, Meaning | None] = {}
         self._points: list[tuple[Any, dict[sp.Symbol, Any], float]] | None = None
+        self._no_cheap_answer: set[ast.Node] = set()  # let through by the screen unevaluated
+        self._fixed_indices: set[sp.Symbol] | None = None
 
     def meaning(self, node: ast.Node) -> Meaning | None:
         """The candidate's meaning in the step's setting, or None when it has none."""
@@ -468,7 +546,7 @@ class StepJudge:
         m = self.meaning(node)
         if m is None:
             return None
-        return decide(self.fixed, m) if self.side == "right" else decide(m, self.fixed)
+        return decided(self.fixed, m) if self.side == "right" else decided(m, self.fixed)
 
     def screen(self, node: ast.Node) -> bool:
         """False when the candidate surely does not hold (no meaning, shape, free indices,
@@ -476,7 +554,9 @@ class StepJudge:
         m = self.meaning(node)
         if m is None:
             return False
-        if m.shape != self.fixed.shape or free_indices(m.expr) != free_indices(self.fixed.expr):
+        if self._fixed_indices is None:
+            self._fixed_indices = free_indices(self.fixed.expr)
+        if m.shape != self.fixed.shape or free_indices(m.expr) != self._fixed_indices:
             return False
         try:
             for inst, env, value in self._reference():
@@ -484,8 +564,37 @@ class StepJudge:
                 if not np.isfinite(v) or abs(v - value) > 1e-7 * max(1.0, abs(v), abs(value)):
                     return False
         except (NotEvaluable, TypeError, ValueError, ZeroDivisionError, IndexError):
+            self._no_cheap_answer.add(node)
             return True  # no cheap answer: let the decider judge it
         return True
+
+    def refuted(self, node: ast.Node) -> bool:
+        """True when a candidate that :meth:`screen` let through unevaluated surely does not
+        hold, so that its full decision can be skipped (it still counts as judged).
+
+        The screen evaluates at the fixed side's points; a candidate that also depends on x
+        or t (outside any integral, say) has no value there.  Given values for x and t too,
+        a candidate whose value differs from the fixed side's (which does not depend on
+        them) is not equal to it, so the decider accepts it neither.  Any other failure to
+        evaluate: no answer, the decider judges it.
+        """
+        if node not in self._no_cheap_answer:
+            return False
+        from . import model as md
+        from .equivalence import T_POINTS, X_POINTS
+
+        m = self.meaning(node)
+        if m is None:
+            return False
+        try:
+            for inst, env, value in self._reference():
+                v = evaluate(m.expr, inst, {md.XV: X_POINTS[0], md.TV: T_POINTS[0], **env})
+                if np.isfinite(v) and np.isfinite(value) and \
+                        abs(v - value) > _REFUTE_TOL * max(1.0, abs(v), abs(value)):
+                    return True
+        except (NotEvaluable, TypeError, ValueError, ZeroDivisionError, IndexError):
+            return False
+        return False
 
     def _reference(self) -> list[tuple[Any, dict[sp.Symbol, Any], float]]:
         """Three points (instance, index values, value of the fixed side), computed once."""
@@ -556,6 +665,7 @@ def search(prev: ast.Node, cur: ast.Node, judge: Judge, *, residual: sp.Expr | s
     """
     wrong, other = (cur, prev) if side == "right" else (prev, cur)
     screen = getattr(judge, "screen", None)
+    refuted = getattr(judge, "refuted", None)
     found: list[Suggestion] = []
     kinds: list[str] = []
     tried = judged = 0
@@ -567,6 +677,8 @@ def search(prev: ast.Node, cur: ast.Node, judge: Judge, *, residual: sp.Expr | s
         if screen is not None and not screen(c.expr):
             return
         judged += 1
+        if refuted is not None and refuted(c.expr):
+            return  # surely does not hold: the full decision would reject it
         d = judge(c.expr)
         if d is None or d.verdict not in ACCEPT:
             return

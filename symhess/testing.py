@@ -11,11 +11,11 @@ takes *paths*.
 >>> assert_equivalent(r"h'(a_j) x_i", r"h''(a_j) x_i")
 Traceback (most recent call last):
 ...
-symhess.testing.NotEquivalent: h'(a_j) x_i  ≠  h''(a_j) x_i: the right side is missing ...
+symhess.errors.NotEquivalent: h'(a_j) x_i  ≠  h''(a_j) x_i: the right side is missing ...
 >>> assert_derivation_holds("notes.md")
 Traceback (most recent call last):
 ...
-symhess.testing.NothingChecked: the text 'notes.md' holds no derivation ...
+symhess.errors.NothingChecked: the text 'notes.md' holds no derivation ...
 """
 from __future__ import annotations
 
@@ -27,21 +27,9 @@ import sympy as sp
 
 from .check import FileReport, check_paths, check_text
 from .equivalence import Decision, decide
-from .errors import SymhessError
+from .errors import NotEquivalent, NothingChecked, SymhessError, Unreadable
 from .notation.interpret import Meaning, interpret
 from .notation.parser import parse_chain
-
-
-class NotEquivalent(AssertionError):
-    """Two expressions that were asserted equal are not (or could not be shown equal)."""
-
-
-class Unreadable(NotEquivalent):
-    """An expression given to an assertion could not be read; the message says why and where."""
-
-
-class NothingChecked(AssertionError):
-    """The input held nothing to check (no derivation, no file): never a silent pass."""
 
 
 def _meaning(x: str | sp.Expr | Meaning, side: str) -> Meaning:
@@ -75,7 +63,7 @@ def assert_equivalent(left: str | sp.Expr | Meaning, right: str | sp.Expr | Mean
     >>> assert_equivalent(r"x_{i", "0")
     Traceback (most recent call last):
     ...
-    symhess.testing.Unreadable: cannot read the left side 'x_{i': ...
+    symhess.errors.Unreadable: cannot read the left side 'x_{i': ...
     """
     d = decide(_meaning(left, "left"), _meaning(right, "right"), approximate=approximate)
     ok = ("proved", "verified", "approximation") if approximate else ("proved", "verified")

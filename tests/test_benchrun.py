@@ -131,3 +131,75 @@ def test_check_rows_measure_the_cli_against_the_targets() -> None:
     assert "tests/cases" in rows[2].name
     assert rows[3].baseline_s == pytest.approx(3.0 / int(rows[1].name.split("; ")[1].split()[0]))
     assert all(r.ours_s > 0 for r in rows)
+
+
+# --------------------------------------------------------------------------- check speed
+def _fake_walls(monkeypatch: pytest.MonkeyPatch, seconds: dict[str, list[float]]) -> list[str]:
+    """``_wall`` answering from ``seconds`` (by the path's name), warm-up runs included."""
+    seen: list[str] = []
+
+    def wall(cmd, timeout=120.0):
+        name = Path(cmd[-1]).name
+        seen.append(name)
+        return seconds[name].pop(0)
+
+    monkeypatch.setattr(benchrun, "_wall", wall)
+    return seen
+
+
+def test_check_speed_takes_the_median_of_alternating_runs(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("$$ a = b $$\n\n$$ M_{kk'} = M_{k'k} $$\n", encoding="utf-8")
+    seen = _fake_walls(monkeypatch, {"derivations": [9.0, 2.0, 2.6, 2.4],
+                                     "cases": [9.0, 3.5, 3.1, 3.2],
+                                     "notes.md": [9.0, 1.0, 1.2, 1.1]})
+    rows = benchrun.run_benchmarks(quick=True, notes=notes, check_only=True)
+    assert seen == ["derivations", "cases", "notes.md"] * 4  # one warm-up, then 3 rounds
+    assert [(r.name, r.ours_s, r.met) for r in rows] == [
+        ("check corpus (derivations/)", 2.4, True), ("check tests/cases", 3.2, False),
+        ("check real notes (notes.md)", 1.1, True)]
+    assert rows[2].displays == 2 and rows[2].runs_s == (1.0, 1.2, 1.1)
+    assert rows[2].speed_json() == {"name": "check real notes (notes.md)", "path": str(notes),
+                                    "displays": 2, "median_s": 1.1, "target_s": 3.0, "met": True,
+                                    "runs_s": [1.0, 1.2, 1.1]}
+    assert set(rows[0].to_json()) == {"name", "ours_s", "baseline", "baseline_s", "ratio"}
+
+
+def test_a_missing_notes_file_gives_no_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _fake_walls(monkeypatch, {"derivations": [1.0] * 2, "cases": [1.0] * 2})
+    said: list[str] = []
+    rows = benchrun.check_speed(1, benchrun.speed_targets(notes=tmp_path / "gone.md"), said.append)
+    assert [r.name for r in rows] == ["check corpus (derivations/)", "check tests/cases"]
+    assert any("gone.md" in m for m in said)
+
+
+def test_bench_check_prints_the_speed_section(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path) -> None:
+    notes = tmp_path / "real.md"
+    notes.write_text("$$ a = b $$\n", encoding="utf-8")
+    got: dict = {}
+
+    def fake(quick, progress=None, **kwargs):
+        got.update(kwargs, quick=quick)
+        return [benchrun.CheckRecord("check corpus (derivations/)", 2.5, "target 3 s", 3.0,
+                                     runs_s=(2.4, 2.5, 2.6), displays=21),
+                benchrun.CheckRecord("check real notes (real.md)", 3.5, "target 3 s", 3.0,
+                                     runs_s=(3.5,), displays=50)]
+
+    monkeypatch.setattr(benchrun, "run_benchmarks", fake)
+    assert cli_main(["bench", "--check", "--quick", "--notes", str(notes)]) == 0
+    out = capsys.readouterr().out
+    assert got == {"notes": notes, "check_only": True, "quick": True}
+    assert out.startswith("check speed: python -m symhess check --quiet --format json PATH")
+    assert "2.50 s   3.00 s  yes  2.40 2.50 2.60" in out and "3.50 s   3.00 s  NO " in out
+    assert cli_main(["bench", "--check", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["met"] for r in data["check_speed"]] == [True, False]
+    assert len(data["benchmarks"]) == 2
+
+
+def test_bench_notes_must_exist(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert cli_main(["bench", "--check", "--notes", str(tmp_path / "none.md")]) == 2
+    assert "--notes" in capsys.readouterr().err

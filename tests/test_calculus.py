@@ -89,3 +89,47 @@ def test_tidy_groups_and_factors() -> None:
         md.TN[nw.index("n", 1)] * md.YG[nw.index("n", 1), 1], (nw.index("n", 1), 1, nw.SIZES["n"]))
     out = tidy(e)
     assert isinstance(out, sp.Sum) and provably_equal(out, e)
+
+
+# --------------------------------------------------------------------------- R{·}, sums written out
+def test_r_operator_one_layer_at_a_time() -> None:
+    from symhess.calculus import r_operator
+
+    r = r_operator(hp(A_HID[j]) * sp.Sum(W2[k, j] * DELTA[k], (k, 1, K)), through_definitions=False)
+    expected = (hpp(A_HID[j]) * nw.R(A_HID[j]) * sp.Sum(W2[k, j] * DELTA[k], (k, 1, K))
+                + hp(A_HID[j]) * sp.Sum(nw.V2[k, j] * DELTA[k] + W2[k, j] * nw.R(DELTA[k]), (k, 1, K)))
+    assert sp.expand(r - expected) == 0
+    assert r_operator(X[i] * nw.T[k], through_definitions=False) == 0  # inputs and targets fixed
+
+
+def test_r_operator_through_definitions_is_v_dot_gradient() -> None:
+    from symhess.calculus import r_operator
+
+    r = collapse(r_operator(A_HID[j]))  # R{a_j} = Σ_i v_ji x_i (5.101), x_0 = 1 included
+    assert r.has(nw.V1) and not r.has(nw.R)
+    assert nw.r_operator(A_HID[j]) == r_operator(A_HID[j])  # one operator, two names
+
+
+def test_on_line_moves_weights_and_layer_quantities() -> None:
+    from symhess.calculus import on_line
+
+    e = on_line(W2[k, j] * Z[j] * X[i])
+    assert e == (W2[k, j] + nw.EPS * nw.V2[k, j]) * nw.OnLine(Z[j], nw.EPS) * X[i]
+
+
+def test_split_sums_pulls_out_what_does_not_depend_on_the_index() -> None:
+    from symhess.calculus import split_sums
+
+    out = split_sums(sp.Sum(Z[j] * (W2[k, j] * DELTA[k] + 1), (k, 1, K)))
+    assert sp.expand(out - (Z[j] * sp.Sum(W2[k, j] * DELTA[k], (k, 1, K)) + K * Z[j])) == 0
+
+
+def test_unroll_sums_writes_out_concrete_ranges_only() -> None:
+    from symhess.calculus import unroll_sums
+
+    assert unroll_sums(sp.Sum(Z[j], (j, 0, 2))) == Z[0] + Z[1] + Z[2]
+    assert unroll_sums(sp.Sum(Z[j], (j, 1, 0))) == 0
+    open_sum = sp.Sum(Z[j], (j, 1, nw.SIZES["j"]))
+    assert unroll_sums(open_sum) == open_sum
+    nested = sp.Sum(sp.Sum(MM[k, kp], (kp, 1, k)), (k, 1, 2))  # an inner limit set by the outer index
+    assert unroll_sums(nested) == MM[1, 1] + MM[2, 1] + MM[2, 2]

@@ -124,3 +124,57 @@ def test_property_derived_blocks_equal_brute_force(D, M, K, bias, activation, er
                 got = evaluate(DERIVED[(v1, v2)], inst, env)
                 want = H[inst.position(base1, a1, c1), inst.position(base2, a2, c2)]
                 assert abs(got - want) <= 1e-10 * scale
+
+
+# --- the one numeric-check helper of the recipes (derive/numcheck.py) ------------------------------
+import sympy as sp  # noqa: E402
+
+from symhess.derive import numcheck as nc  # noqa: E402
+from symhess.results import Counterexample  # noqa: E402
+
+
+@pytest.mark.parametrize("norm, scale, expected", [("max", None, 0.5), ("fro", None, 0.5),
+                                                   ("fro", [[4.0]], 0.25)])
+def test_relative_error_norms(norm, scale, expected) -> None:
+    assert nc.relative_error([[3.0]], [[2.0]], norm, scale) == expected
+
+
+def test_relative_error_rejects_unknown_norm() -> None:
+    with pytest.raises(ValueError, match=r"^norm must be 'max' or 'fro', got 'l1'$"):
+        nc.relative_error([1.0], [1.0], "l1")  # type: ignore[arg-type]
+
+
+def test_worst_keeps_the_largest_error_and_counts() -> None:
+    w = nc.Worst()
+    w.add([1.0], [1.0]), w.add([3.0], [2.0]), w.add([2.0], [2.0])
+    check = w.check([{"W": 1}], "note")
+    assert (check.max_rel_error, check.points, check.sizes) == (0.5, 3, ({"W": 1},))
+
+
+def test_brute_force_reference_finds_a_coincident_counterexample() -> None:
+    _, res = chain(W1[j, i], W2[k, jp])
+    wrong = res.subs(sp.KroneckerDelta(j, jp), 0)
+    err, count, cex = nc.against_brute_force(wrong, W1[j, i], W2[k, jp], (NetworkConfig(2, 2, 2),), 1)
+    assert err > 1e-6 and count == 1
+    assert isinstance(cex, Counterexample) and cex.indices["j"] == cex.indices["j'"]
+    assert abs(cex.left - cex.right) > 1e-9
+
+
+def test_matrix_value_on_numpy_and_sympy_matrices() -> None:
+    A, v, vt = sp.symbols("A v v^T", commutative=False)
+    s = sp.Symbol("s")
+    expr = A - A * v * vt * A / (1 + s)
+    rng = np.random.default_rng(0)
+    G = rng.normal(size=(3, 3))
+    M = G @ G.T + 3 * np.eye(3)
+    x = rng.normal(size=(3, 1))
+    Mi = np.linalg.inv(M)
+    got = nc.matrix_value(expr, {A: Mi, v: x, vt: x.T}, {s: float((x.T @ Mi @ x)[0, 0])}, np.eye(3))
+    assert np.allclose(got, np.linalg.inv(M + x @ x.T))
+    sym = nc.matrix_value(A * v, {A: sp.eye(2), v: sp.Matrix([1, 2])}, {}, sp.eye(2))
+    assert sym == sp.Matrix([1, 2])
+
+
+def test_hessian_by_differences_matches_a_known_hessian() -> None:
+    H = nc.hessian_by_differences(lambda u: u[0] ** 3 + u[0] * u[1], [0.5, -1.0])
+    assert np.allclose(H, [[3.0, 1.0], [1.0, 0.0]], atol=1e-18)

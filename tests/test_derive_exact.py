@@ -7,7 +7,8 @@ import sympy as sp
 
 from symhess import catalogue
 from symhess.calculus import provably_equal
-from symhess.derive.exact import BLOCKS, Block, chain, compare_with_brute_force, derive_block
+from symhess.derive.exact import BLOCKS, Block, chain, derive_block
+from symhess.derive.numcheck import against_brute_force
 from symhess.network import (A_HID, DELTA, MM, W1, W2, X, Z, NetworkConfig, hp, i, j, jp, k,
                              kp)
 
@@ -58,8 +59,8 @@ def test_a_wrong_statement_is_an_erratum(number: str, wrong: sp.Expr) -> None:
 def test_brute_force_comparison_detects_missing_coincident_term() -> None:
     _, res = chain(W1[j, i], W2[k, jp])
     without = res.subs(KD(j, jp), 0)  # drop the δ_k I_jj' term: wrong only when j = j'
-    err, _, cex = compare_with_brute_force(without, W1[j, i], W2[k, jp],
-                                           configs=(NetworkConfig(2, 2, 2, bias=False),), points=1)
+    err, _, cex = against_brute_force(without, W1[j, i], W2[k, jp],
+                                      configs=(NetworkConfig(2, 2, 2, bias=False),), points=1)
     assert err > 1e-6 and cex is not None and cex.indices["j"] == cex.indices["j'"]
 
 

@@ -9,6 +9,7 @@ import sympy as sp
 
 from symhess.catalogue import get
 from symhess.derive import inverse as iv
+from symhess.equivalence import matrix_parts
 
 
 
@@ -27,7 +28,7 @@ def test_beta_is_solved_not_assumed():
     assert sp.simplify(beta + 1 / (1 + iv.S)) == 0
     # the reduced product has exactly the identity and one rank-one correction
     grouped = lines[2][0]
-    parts = iv._by_matrix_part(grouped)
+    parts = matrix_parts(grouped)
     assert set(parts) == {iv.IDENTITY, iv.V * iv.V_T * iv.M_INV}
     assert sp.simplify(parts[iv.V * iv.V_T * iv.M_INV].subs(iv.BETA, beta)) == 0
 

@@ -8,7 +8,10 @@ import pytest
 import sympy as sp
 
 from symhess.catalogue import get
+from symhess import model as md
 from symhess.derive import outer as o
+from symhess.equivalence import equal, judge
+from symhess.printing import generic_latex
 from symhess.numeric import finite_difference_hessian
 
 n, k, kp, N, K, W_R, W_S, T = o.n, o.k, o.kp, o.N, o.K, o.W_R, o.W_S, o.T
@@ -94,8 +97,8 @@ def test_wrong_statement_fails(number, derive, statement):
 
 
 def test_5_194_wrong_statement_fails():
-    y = o.ModelOutput(o.X_VEC, W_R, W_S)
-    wrong = sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * o.Joint(o.X_VEC, o.T_SC), (o.X_VEC, -sp.oo, sp.oo))
+    y = md.Yx(o.X_VEC, W_R, W_S)
+    wrong = sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * md.Pxt(o.X_VEC, o.T_SC), (o.X_VEC, -sp.oo, sp.oo))
     assert o.derive_5_194(wrong).verdict == "failed"
 
 
@@ -106,28 +109,28 @@ def test_dropping_any_term_of_a_derived_hessian_fails(chain):
     assert len(terms) >= 2
     statement = derived
     for term in terms:
-        assert o.judge(derived - term, statement) == "failed"
-    assert o.judge(derived, statement) == "proved"
+        assert judge(derived - term, statement) == "failed"
+    assert judge(derived, statement) == "proved"
 
 
 def test_judge_names_only_the_exact_dropped_term():
     derived = o.sum_of_squares_hessian().result
     outer = sp.Sum(sp.diff(Y, W_R) * sp.diff(Y, W_S), (n, 1, N))
     residual = sp.Sum((Y - T[n]) * sp.diff(Y, W_R, W_S), (n, 1, N))
-    assert o.judge(derived, outer, residual) == "approximation"
-    assert o.judge(derived, outer, 2 * residual) == "failed"
-    assert o.judge(derived, outer, outer) == "failed"
+    assert judge(derived, outer, residual) == "approximation"
+    assert judge(derived, outer, 2 * residual) == "failed"
+    assert judge(derived, outer, outer) == "failed"
 
 
 def test_5_194_keeps_the_term_that_1_89_removes():
     chain = o.expected_loss_hessian()
     before = chain.lines[-2][0]
-    y = o.ModelOutput(o.X_VEC, W_R, W_S)
+    y = md.Yx(o.X_VEC, W_R, W_S)
     full = ((o.X_VEC, -sp.oo, sp.oo),)
-    target = sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * o.Marginal(o.X_VEC), *full)
-    residual = sp.Integral(sp.diff(y, W_R, W_S) * (y - o.CondMean(o.X_VEC)) * o.Marginal(o.X_VEC), *full)
-    assert o.judge(before, target, residual) == "approximation"
-    assert o.judge(before, target) == "failed"
+    target = sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * md.Px(o.X_VEC), *full)
+    residual = sp.Integral(sp.diff(y, W_R, W_S) * (y - md.CondMean(o.X_VEC)) * md.Px(o.X_VEC), *full)
+    assert judge(before, target, residual) == "approximation"
+    assert judge(before, target) == "failed"
     assert any("1.89" in a for a in get("5.194").derive().assumptions)
 
 
@@ -135,16 +138,16 @@ def test_5_194_second_derivative_of_y_survives_only_through_the_residual():
     # Only the bare y(x, w) becomes E[t|x]; its derivatives do not.
     chain = o.expected_loss_hessian()
     last = chain.result
-    assert not last.has(o.CondMean)
+    assert not last.has(md.CondMean)
     assert last.has(sp.Derivative)
 
 
 # --- printing and algebra helpers ---------------------------------------------------------------
 
 def test_generic_latex_of_derivatives_and_densities():
-    assert o.generic_latex(sp.diff(Y, W_R)) == r"\frac{\partial y_{n}}{\partial w_r}"
-    assert o.generic_latex(o.Conditional(o.T_SC, o.X_VEC)) == r"p(t|\mathbf{x})"
-    assert o.generic_latex(o.Sigmoid(A)) == "y_{n}"
+    assert generic_latex(sp.diff(Y, W_R)) == r"\frac{\partial y_{n}}{\partial w_r}"
+    assert generic_latex(md.Ptx(o.T_SC, o.X_VEC)) == r"p(t|\mathbf{x})"
+    assert generic_latex(o.Sigmoid(A)) == "y_{n}"
 
 
 def test_pull_linear_applies_rules_inside_sums():
@@ -154,10 +157,10 @@ def test_pull_linear_applies_rules_inside_sums():
     assert sp.expand(out - 3 - sp.Sum(Y, (n, 1, N))) == 0
 
 
-def test_equivalent_renames_dummies_and_collapses_deltas():
+def test_equal_renames_dummies_and_collapses_deltas():
     lhs = sp.Sum(sp.KroneckerDelta(k, kp) * o.SoftmaxOutput(n, kp), (kp, 1, K), (k, 1, K))
-    assert o.equivalent(lhs, sp.Sum(o.SoftmaxOutput(n, k), (k, 1, K)))
-    assert not o.equivalent(lhs, sp.Sum(2 * o.SoftmaxOutput(n, k), (k, 1, K)))
+    assert equal(lhs, sp.Sum(o.SoftmaxOutput(n, k), (k, 1, K)))
+    assert not equal(lhs, sp.Sum(2 * o.SoftmaxOutput(n, k), (k, 1, K)))
 
 
 # --- exercise 5.17 in numbers ---------------------------------------------------------------------
@@ -205,3 +208,18 @@ def test_away_from_w_star_the_outer_product_does_not_converge_to_the_hessian():
 def test_nodes_reject_unknown_distribution():
     with pytest.raises(ValueError, match="^dist must be"):
         o.expected_outer_product(o.W_STAR, dist="cauchy")
+
+
+def test_outer_uses_the_one_generic_model_vocabulary() -> None:
+    # exercise 5.17 is written in symhess.model's y(x, w), p(x, t), p(t|x), p(x), E[t|x]
+    chain = o.expected_loss_hessian()
+    heads = {type(f) for line in chain.lines for f in line[0].atoms(sp.Function)}
+    assert {md.Yx, md.Pxt, md.Ptx, md.Px} <= heads
+    assert generic_latex(md.CondMean(md.XV)) == r"\mathbb{E}[t|\mathbf{x}]"
+    assert generic_latex(md.Ptx(md.TV, md.XV)) == r"p(t|\mathbf{x})"
+
+
+def test_derivation_results_carry_the_verdict_enum() -> None:
+    from symhess.results import Verdict
+    r = o.derive_5_84()
+    assert r.verdict is Verdict.APPROXIMATION and r.to_json()["verdict"] == "approximation"

@@ -9,32 +9,26 @@ import pytest
 import sympy as sp
 from sympy import Sum
 
+from symhess import network as nw
+from symhess.calculus import on_line
 from symhess.catalogue import get
 from symhess.derive import rop
-from symhess.derive.rop import (
-    D,
-    K,
-    TEXTBOOK,
-    Concrete,
-    Ra,
-    Rdk,
-    Rz,
-    a,
-    dk,
-    hp,
-    hpp,
-    i,
-    j,
-    k,
-    v1,
-    v2,
-    w2,
-    x,
-    z,
-)
+from symhess.derive.rop import TEXTBOOK
+from symhess.network import NetworkConfig
+from symhess.equivalence import proved_zero
+from symhess.instance import activation_expr, numpy_activation
+from symhess.network import LO_I, LO_J, R, hp, hpp, i, j, k
+from symhess.network import A_HID as a
+from symhess.network import DELTA as dk
+from symhess.network import V1 as v1
+from symhess.network import V2 as v2
+from symhess.network import W1 as w1
+from symhess.network import W2 as w2
+from symhess.network import X as x
+from symhess.network import Z as z
 
 NUMBERS = ("5.101", "5.102", "5.103", "5.106", "5.107", "5.110", "5.111")
-LO_I, LO_J = rop.LO_I, rop.LO_J
+D, M, K = nw.SIZES["i"], nw.SIZES["j"], nw.SIZES["k"]
 
 
 @pytest.fixture
@@ -52,14 +46,14 @@ def test_each_r_equation_is_derived_and_proved_for_symbolic_sizes(number):
     assert d.steps[1].justification == f"({rop.SOURCE[number]})"
     assert d.steps[2].justification.startswith("definition of R")
     assert "\\epsilon" in d.steps[2].latex  # the ε-line is shown, not skipped
-    assert rop.vanishes(d.derived - TEXTBOOK[number].rhs)
+    assert proved_zero(d.derived - TEXTBOOK[number].rhs)
 
 
 @pytest.mark.parametrize(
     ("number", "latex"),
     [
-        ("5.101", "\\sum_{i} v_{ji} x_{i}"),
-        ("5.102", "h'\\left(a_{j}\\right) \\mathcal{R}\\{a_{j}\\}"),
+        ("5.101", "\\sum_{i} x_{i} v_{ji}"),
+        ("5.102", "h'(a_{j}) \\mathcal{R}\\{a_{j}\\}"),
         ("5.106", "\\mathcal{R}\\{y_{k}\\}"),
         ("5.111", "x_{i} \\mathcal{R}\\{\\delta_{j}\\}"),
     ],
@@ -78,14 +72,14 @@ def test_steps_are_generated_from_the_definition_not_typed_in():
 
 # Each of these drops one term of PRML's statement.
 DROPPED = [
-    ("5.103", Sum(w2[k, j] * Rz[j], (j, LO_J, rop.M))),
-    ("5.103", Sum(v2[k, j] * z[j], (j, LO_J, rop.M))),
-    ("5.107", hpp(a[j]) * Ra[j] * Sum(w2[k, j] * dk[k], (k, 1, K))),
+    ("5.103", Sum(w2[k, j] * R(z[j]), (j, LO_J, M))),
+    ("5.103", Sum(v2[k, j] * z[j], (j, LO_J, M))),
+    ("5.107", hpp(a[j]) * R(a[j]) * Sum(w2[k, j] * dk[k], (k, 1, K))),
     ("5.107", hp(a[j]) * Sum(v2[k, j] * dk[k], (k, 1, K))),
-    ("5.107", hp(a[j]) * Sum(w2[k, j] * Rdk[k], (k, 1, K))),
+    ("5.107", hp(a[j]) * Sum(w2[k, j] * R(dk[k]), (k, 1, K))),
     ("5.110", rop.TEXTBOOK["5.110"].rhs.args[0]),
     ("5.110", rop.TEXTBOOK["5.110"].rhs.args[1]),
-    ("5.102", Ra[j]),
+    ("5.102", R(a[j])),
     ("5.101", Sum(v1[j, i], (i, LO_I, D))),
 ]
 
@@ -94,26 +88,26 @@ DROPPED = [
 def test_a_dropped_term_fails_symbolically_and_numerically(number, term):
     full = TEXTBOOK[number].rhs
     wrong = term if number in ("5.102", "5.101") else full - term
-    assert not rop.vanishes(rop.derive_r(number).derived - wrong)
-    assert rop.statement_residual(number, wrong, Concrete(2, 2, 2, False)) > 1e-3
-    assert rop.statement_residual(number, full, Concrete(2, 2, 2, False)) < 1e-12
+    assert not proved_zero(rop.derive_r(number).derived - wrong)
+    assert rop.statement_residual(number, wrong, NetworkConfig(2, 2, 2, False)) > 1e-3
+    assert rop.statement_residual(number, full, NetworkConfig(2, 2, 2, False)) < 1e-12
 
 
 def test_canonical_form_sees_through_renamed_dummies_and_split_sums():
     kp = sp.Symbol("k'", integer=True)
     lhs = Sum(w2[k, j] * dk[k] + v2[k, j] * dk[k], (k, 1, K))
     rhs = Sum(v2[kp, j] * dk[kp], (kp, 1, K)) + Sum(w2[k, j] * dk[k], (k, 1, K))
-    assert rop.vanishes(lhs - rhs)
-    assert not rop.vanishes(lhs - 2 * rhs)
+    assert proved_zero(lhs - rhs)
+    assert not proved_zero(lhs - 2 * rhs)
 
 
 def test_r_operator_is_the_directional_derivative_on_a_written_out_expression():
-    e = Sum(w2[k, j] * hp(Sum(rop.w1[j, i] * x[i], (i, 1, D))), (j, 1, rop.M))
+    e = Sum(w2[k, j] * hp(Sum(w1[j, i] * x[i], (i, 1, D))), (j, 1, M))
     _, value = rop.r_operator(e)
-    assert value.has(v2) and value.has(rop.v1) and value.has(hpp)
-    c = {D: 2, rop.M: 2}
-    eps = rop.EPS
-    lifted = rop.lift(e).xreplace(c).doit()
+    assert value.has(v2) and value.has(v1) and value.has(hpp)
+    c = {D: 2, M: 2}
+    eps = nw.EPS
+    lifted = on_line(e).xreplace(c).doit()
     direct = sp.diff(lifted, eps).xreplace({eps: 0})
     assert sp.expand(value.xreplace(c).doit() - direct) == 0
 
@@ -122,7 +116,7 @@ def test_r_operator_is_the_directional_derivative_on_a_written_out_expression():
 @pytest.mark.parametrize("number", NUMBERS)
 def test_written_out_formula_equals_brute_force_directional_derivative(number):
     # unspecified h: equality as expressions at D = M = K = 1 (biases off)
-    assert rop._symbolic_concrete(number, Concrete(1, 1, 1, False))
+    assert rop._symbolic_concrete(number, NetworkConfig(1, 1, 1, False))
 
 
 @pytest.mark.parametrize("number", ["5.101", "5.103", "5.107"])
@@ -140,11 +134,11 @@ def test_vT_H_equals_full_hessian_times_v_including_a_size_three_instance():
 
 
 def test_vT_H_check_fails_for_a_wrong_5_111(monkeypatch):
-    wrong = rop.Definition("5.111", rop.Rg1[j, i], x[i] * rop.Rdj[j] + Ra[j])  # a term too many
+    wrong = rop.Definition("5.111", R(nw.GRAD1[j, i]), x[i] * R(nw.DELTA_HID[j]) + R(a[j]))  # one too many
     monkeypatch.setitem(rop.TEXTBOOK, "5.111", wrong)
     rop._hessian_lambdified.cache_clear()
     try:
-        err, _, _ = rop.hessian_vector_check(points=1, sizes=(Concrete(1, 1, 1, False),))
+        err, _, _ = rop.hessian_vector_check(points=1, sizes=(NetworkConfig(1, 1, 1, False),))
     finally:
         monkeypatch.undo()
         rop._hessian_lambdified.cache_clear()
@@ -193,14 +187,14 @@ def test_correspondence_pairs_are_data_for_the_side_by_side_table():
         assert rr.startswith("\\mathcal{R}")
     assert (
         pairs[2][1]
-        == "\\mathcal{R}\\{y_{k}\\} = \\sum_{j} v_{kj} z_{j} + \\sum_{j} w_{kj} \\mathcal{R}\\{z_{j}\\}"
+        == "\\mathcal{R}\\{y_{k}\\} = \\sum_{j} w_{kj}^{(2)} \\mathcal{R}\\{z_{j}\\} + \\sum_{j} z_{j} v_{kj}"
     )
 
 
 def test_activation_family_derivatives_and_numpy_functions(rng):
     u = sp.Symbol("u")
-    assert sp.diff(rop.h(u), u, 2) == hpp(u)
-    fam = rop.numpy_activation(rop.CONCRETE_ACTIVATIONS["logistic"])
+    assert sp.diff(nw.h(u), u, 2) == hpp(u)
+    fam = numpy_activation(activation_expr("logistic", rng))
     pts = rng.normal(size=5)
     s = 1 / (1 + np.exp(-pts))
     np.testing.assert_allclose(fam["hp"](pts), s * (1 - s), rtol=1e-13)

@@ -112,3 +112,68 @@ def test_patterns_include_boundary_values() -> None:
 
 def test_sizes_distinguish_layers() -> None:
     assert any(len(set(s)) == 3 for s in eq.SIZES)
+
+
+# --- named strategies for derivations (derive/ asks its equality questions here) -----------------
+from symhess.results import Counterexample, Verdict  # noqa: E402
+
+_n, _m = sp.Symbol("n", integer=True), sp.Symbol("n'", integer=True)
+_N = sp.Symbol("N", integer=True, positive=True)
+_t = sp.IndexedBase("t")
+_A, _B = sp.symbols("A B", commutative=False)
+_s = sp.Symbol("s")
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (sp.Sum(_t[_n], (_n, 1, _N)), sp.Sum(_t[_m], (_m, 1, _N)), True),                # dummies renamed
+    (sp.Sum(2 * _t[_n] + _t[_n], (_n, 1, _N)), 3 * sp.Sum(_t[_n], (_n, 1, _N)), True),  # linearity
+    (MM[k, kp], MM[kp, k], True),                                                    # symmetry, no sum
+    (sp.Integral(2 * md.Px(md.XV) + md.Yx(md.XV), md.XV),
+     2 * sp.Integral(md.Px(md.XV), md.XV) + sp.Integral(md.Yx(md.XV), md.XV), True),  # integrals
+    (sp.Integral(md.Px(md.XV), md.XV), sp.Integral(md.Yx(md.XV), md.XV), False),
+    (sp.sin(_s) ** 2 + sp.cos(_s) ** 2, sp.S.One, True),                             # elementary
+    (_t[_n], _t[_m], False),
+])
+def test_equal_proves_sums_integrals_and_elementary_identities(a, b, expected) -> None:
+    assert eq.equal(a, b) is expected
+
+
+def test_judge_names_approximations_by_their_exact_dropped_term() -> None:
+    derived = _t[1] + _t[2]
+    assert eq.judge(derived, derived) == Verdict.PROVED
+    assert eq.judge(derived, _t[1], dropped=_t[2]) == "approximation"
+    assert eq.judge(derived, _t[1], dropped=2 * _t[2]) == "failed"
+    assert eq.judge(derived, _t[1]) is Verdict.FAILED
+
+
+def test_nc_equal_keeps_the_order_of_matrix_products() -> None:
+    assert eq.nc_equal(_A * _B * (1 + _s) / (1 + _s), _A * _B)
+    assert not eq.nc_equal(_A * _B, _B * _A)
+    assert eq.matrix_parts(_A * _B + _s * _A * _B) == {_A * _B: 1 + _s}
+
+
+def test_series_order_reads_the_first_surviving_power() -> None:
+    e, f, g = sp.symbols("epsilon f g")
+    assert eq.series_order(f + g * e**3, e, f, 2, 4) == 3
+    assert eq.series_order(f, e, f, 2, 4) == 5          # nothing survives up to the order checked
+    assert eq.series_order(f + g / e**2, e, f, 2, 4) == -1
+    assert eq.series_order(2 * f, e, f, 2, 4) == -1
+
+
+def test_elementary_zero_stays_within_the_operation_budget() -> None:
+    big = sp.Add(*[sp.sin(sp.Symbol(f"u{q}")) ** 2 for q in range(eq.SYMBOLIC_BUDGET // 2 + 1)])
+    assert eq.elementary_zero(big - big + 0 * _s)   # expansion alone
+    assert not eq.elementary_zero(big + 1)          # too large for simplify: unknown, not proved
+
+
+def test_linear_form_applies_rules_and_counts_empty_summands() -> None:
+    unit = lambda body, lim: sp.S.One if body == _t[_n] else None  # noqa: E731
+    assert eq.linear_form(sp.Sum(3 * _t[_n] + 1, (_n, 1, _N)), (unit,)) == 3 + _N
+
+
+def test_verdict_and_counterexample_are_the_package_types() -> None:
+    d = decide(Meaning(MM[k, kp]), Meaning(MM[kp, k]))
+    assert d.verdict is Verdict.PROVED and d.verdict == "proved" and repr(d.verdict) == "'proved'"
+    assert eq.Counterexample is Counterexample
+    c = Counterexample({"D": 1}, {"j": 2}, {"left": 1.0, "right": 2.0})
+    assert (c.left, c.right) == (1.0, 2.0) and c.text() == "D = 1; j = 2: left 1, right 2"

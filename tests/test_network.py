@@ -56,3 +56,31 @@ def test_error_chain() -> None:
 def test_letters_and_sizes() -> None:
     assert nw.letter_of(nw.index("k", 3)) == "k"
     assert nw.size_of(nw.jp) == nw.SIZES["j"]
+
+
+def test_activation_family_differentiates_to_the_next_member() -> None:
+    u = sp.Symbol("u")
+    assert sp.diff(nw.h(u), u) == nw.hp(u)
+    assert sp.diff(nw.hp(u**2), u) == 2 * u * nw.hpp(u**2)
+    assert nw.ACTIVATION_CHAIN == nw.ACTIVATION_FAMILY[:4]
+    assert [f.code_name for f in nw.ACTIVATION_CHAIN] == ["h", "hp", "hpp", "hppp"]
+    assert str(nw.hpp(u)) == "h''(u)"
+
+
+def test_activation_family_lambdifies_by_code_name() -> None:
+    u = sp.Symbol("u")
+    f = sp.lambdify([u], nw.h(u) + nw.hp(u), modules=[{"h": lambda v: v, "hp": lambda v: 10 * v}, "numpy"])
+    assert f(2.0) == 22.0
+
+
+def test_weights_in_flat_vector_order_with_biases_and_skip_layer() -> None:
+    cfg = NetworkConfig(1, 1, 1, bias=True, skip=True)
+    assert cfg.weights() == [nw.W1[1, 0], nw.W1[1, 1], nw.W2[1, 0], nw.W2[1, 1], nw.W3[1, 1]]
+    assert len(cfg.weights()) == cfg.n_weights == 5
+    assert cfg.lo == 0 and NetworkConfig(1, 1, 1, bias=False).lo == 1
+    assert cfg.as_dict() == {"D": 1, "M": 1, "K": 1, "bias": 1}
+
+
+def test_layers_of_weights() -> None:
+    assert nw.layer_of(nw.W1[nw.j, nw.i]) == 1 and nw.layer_of(nw.W2[nw.k, nw.j]) == 2
+    assert nw.layer_of(nw.W3[nw.k, nw.i]) == "s" and nw.layer_of(nw.Z[nw.j]) is None

@@ -26,11 +26,12 @@ import sympy as sp
 
 from .. import calculus as calc
 from .. import network as nw
-from ..catalogue import Entry, register
+from ..equivalence import equal, judge
 from ..numeric import (ACTIVATIONS, ERRORS, Activation, ErrorFunction, Shape, exact_hessian, forward, pack,
                        random_error, unpack)
 from ..printing import PRMLPrinter
 from ..results import DerivationResult, NumericCheck, Step, Verdict
+from .numcheck import relative_error
 
 Array = npt.NDArray[np.float64]
 
@@ -63,23 +64,14 @@ def _second(f: str, v: str) -> str:
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
-    """Collapse Kronecker deltas; factors free of all of a sum's dummies go in front of it.
+    """The core's reader form (:func:`symhess.calculus.tidy`: deltas collapsed, constants out
+    of sums) with its common factors multiplied back in, so that a chain can show the
+    factoring as a step of its own (5.78).
 
     >>> _tidy(sp.Sum(nw.hp(nw.A_HID[j]) * nw.DELTA[k], (k, 1, K)))
     h'(a1[j])*Sum(delta[k], (k, 1, K))
     """
-    out = []
-    for term in sp.Add.make_args(calc.collapse(expr)):
-        if not isinstance(term, sp.Sum):
-            out.append(term)
-            continue
-        dummies = {lim[0] for lim in term.limits}
-        inside: list[sp.Expr] = []
-        outside: list[sp.Expr] = []
-        for f in sp.Mul.make_args(term.function):
-            (inside if f.free_symbols & dummies else outside).append(f)
-        out.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *term.limits))
-    return sp.Add(*out)
+    return sp.expand(calc.tidy(expr))
 
 
 # --------------------------------------------------------------------------------------
@@ -91,7 +83,7 @@ def hidden_second_derivative() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """∂²E_n/∂a_j² by the chain rule: (lazy first derivative, evaluated, second derivative).
 
     >>> _, _, d2 = hidden_second_derivative()
-    >>> calc.provably_equal(d2, _statement_5_79())
+    >>> equal(d2, _statement_5_79())
     True
     """
     lazy = calc.derivative(nw.E_N, nw.A_HID[j], lazy=True)
@@ -118,14 +110,6 @@ def _statement_5_80() -> sp.Expr:
             + nw.hpp(a) * sp.Sum(nw.W2[k, j] * nw.DELTA[k], (k, 1, K)))
 
 
-def _judge(derived: sp.Expr, statement: sp.Expr, dropped: sp.Expr | None = None) -> Verdict:
-    if calc.provably_equal(derived, statement):
-        return "proved"
-    if dropped is not None and calc.provably_equal(derived - statement, dropped):
-        return "approximation"
-    return "failed"
-
-
 STATEMENT_5_78 = r"\frac{\partial^2 E_n}{\partial w_{ji}^2} = \frac{\partial^2 E_n}{\partial a_j^2} z_i^2"
 STATEMENT_5_79 = (r"\frac{\partial^2 E_n}{\partial a_j^2} = h'(a_j)^2 \sum_k \sum_{k'} w_{kj} w_{k'j} "
                   r"\frac{\partial^2 E_n}{\partial a_k \partial a_{k'}} + h''(a_j) \sum_k w_{kj} "
@@ -139,7 +123,7 @@ def derive_5_79(statement: sp.Expr | None = None) -> DerivationResult:
     t0 = time.perf_counter()
     lazy, first, second = hidden_second_derivative()
     target = _statement_5_79() if statement is None else statement
-    verdict = _judge(second, target)
+    verdict = judge(second, target)
     d_aj = r"\frac{\partial}{\partial a_{j}} "
     steps = (
         Step(_second("E_n", "a_{j}"), None, ""),
@@ -163,7 +147,7 @@ def derive_5_80(statement: sp.Expr | None = None) -> DerivationResult:
     _, _, second = hidden_second_derivative()
     dropped = _dropped_5_80()
     target = _statement_5_80() if statement is None else statement
-    verdict = _judge(second, target, dropped)
+    verdict = judge(second, target, dropped)
     split, kept = _split_diagonal(second)
     steps = (
         Step(_second("E_n", "a_{j}"), None, ""),
@@ -212,11 +196,11 @@ def derive_5_78() -> DerivationResult:
     direct = _tidy(calc.derivative(calc.derivative(nw.E_N, w), w))
     _, _, d2a = hidden_second_derivative()
     factored = nw.X[i] ** 2 * d2a
-    first_layer = calc.provably_equal(direct, factored)
+    first_layer = equal(direct, factored)
     w2 = nw.W2[k, j]
     out = calc.collapse(calc.derivative(calc.derivative(nw.E_N, w2), w2))
-    second_layer = calc.provably_equal(out, nw.Z[j] ** 2 * nw.MM[k, k])
-    verdict: Verdict = "proved" if first_layer and second_layer else "failed"
+    second_layer = equal(out, nw.Z[j] ** 2 * nw.MM[k, k])
+    verdict = Verdict.PROVED if first_layer and second_layer else Verdict.FAILED
     steps = (
         Step(_second("E_n", _tex(w)), None, ""),
         Step(_tex(direct), r"chain rule through $a_j = \sum_i w_{ji} x_i$ (5.62), $z_j$, $a_k$", "="),
@@ -293,6 +277,7 @@ def diagonal_errors(configs: Iterable[tuple[str, str]] = (("tanh", "sum_of_squar
     D, Mh, Kk = sizes
     shape = Shape(D=D, M=Mh, K=Kk)
     res: dict[str, list[float]] = {"exact_diag": [], "approx_diag": [], "frobenius": []}
+    # the approximation's errors are reported per configuration, not as a worst case
     for act, err_name in configs:
         err: ErrorFunction | str = random_error(rng, Kk) if err_name == "random" else err_name
         w = rng.normal(size=shape.n_weights)
@@ -307,9 +292,9 @@ def diagonal_errors(configs: Iterable[tuple[str, str]] = (("tanh", "sum_of_squar
         dH = np.diag(H)
         d79 = diagonal_hessian(w, X, T, shape, act, err, exact=True)
         d80 = diagonal_hessian(w, X, T, shape, act, err)
-        res["exact_diag"].append(float(np.max(np.abs(d79 - dH)) / np.max(np.abs(dH))))
-        res["approx_diag"].append(float(np.linalg.norm(d80 - dH) / np.linalg.norm(dH)))
-        res["frobenius"].append(float(np.linalg.norm(np.diag(d80) - H) / np.linalg.norm(H)))
+        res["exact_diag"].append(relative_error(d79, dH, "max"))
+        res["approx_diag"].append(relative_error(d80, dH, "fro"))
+        res["frobenius"].append(relative_error(np.diag(d80), H, "fro"))
     return {key: np.array(v) for key, v in res.items()}
 
 
@@ -338,11 +323,3 @@ def _numeric_5_80() -> tuple[NumericCheck, dict]:
         + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, out["frobenius"])),
     )
     return check, {"sos_diag": float(out["approx_diag"][0]), "notes": notes}
-
-
-register(Entry("5.78", "Diagonal Hessian entries from pre-activation second derivatives", "5.4.1",
-               STATEMENT_5_78, derive_5_78))
-register(Entry("5.79", "Second derivative with respect to a hidden pre-activation", "5.4.1",
-               STATEMENT_5_79, derive_5_79))
-register(Entry("5.80", "Diagonal approximation: backpropagated second derivatives", "5.4.1",
-               STATEMENT_5_80, derive_5_80))

@@ -14,7 +14,6 @@ combination, coincident indices included.
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import time
 from dataclasses import dataclass
@@ -23,14 +22,13 @@ from functools import lru_cache
 import sympy as sp
 
 from .. import network as nw
-from ..calculus import collapse, derivative, evaluate_pd, provably_equal, tidy
-from ..catalogue import Entry, register
-from ..evaluate import evaluate
-from ..instance import Instance, make_instance
+from ..calculus import collapse, derivative, evaluate_pd, tidy
+from ..equivalence import equal
 from ..network import (DELTA, MM, W1, W2, X, Z, A_HID, E_N, NetworkConfig, hp, hpp, i, ip, j,
                        jp, k, kp)
 from ..printing import prml_latex
 from ..results import BookCounterexample, DerivationResult, Erratum, NumericCheck, Step, Verdict
+from .numcheck import TOLERANCE, against_brute_force, brute_force_comparisons, config_sizes
 
 
 @dataclass(frozen=True)
@@ -118,52 +116,6 @@ def _dedupe(steps: list[Step]) -> tuple[Step, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Counterexample:
-    """Where a statement and the brute-force Hessian disagree."""
-
-    sizes: dict[str, int]
-    indices: dict[str, int]
-    statement: float
-    brute_force: float
-
-
-def _weight_values(v: sp.Indexed, inst: Instance) -> list[dict[sp.Symbol, int]]:
-    return [dict(zip(v.indices, (a, c))) for base, a, c in inst.weights if base == v.base]
-
-
-def _comparisons(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs, points: int):
-    """``(instance, index values, value of expr, brute-force value, scale)`` for every index
-    combination of the two weights, at every instance."""
-    for cfg in configs:
-        for p in range(points):
-            inst = make_instance(cfg, seed=0, point=p)
-            H = inst.hessian()
-            scale = max(1.0, float(abs(H).max()))
-            for a, b in itertools.product(_weight_values(v1, inst), _weight_values(v2, inst)):
-                if any(b.get(s, val) != val for s, val in a.items()):
-                    continue  # the two weights share an index symbol and disagree on it
-                env = {**a, **b}
-                row = inst.position(v1.base, *(env[s] for s in v1.indices))
-                col = inst.position(v2.base, *(env[s] for s in v2.indices))
-                yield inst, env, evaluate(expr, inst, env), float(H[row, col]), scale
-
-
-def compare_with_brute_force(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,
-                             points: int = POINTS) -> tuple[float, int, Counterexample | None]:
-    """Max relative error of ``expr`` against the brute-force Hessian over every index combination.
-
-    Returns (max relative error, number of points, first counterexample or None).
-    """
-    worst, first = 0.0, None
-    for inst, env, got, true, scale in _comparisons(expr, v1, v2, configs, points):
-        err = abs(got - true) / scale
-        if err > 1e-9 and (first is None or (0 in first.indices.values() and 0 not in env.values())):
-            first = Counterexample(inst.sizes, {str(s): int(val) for s, val in env.items()}, got, true)
-        worst = max(worst, err)
-    return worst, len(configs) * points, first
-
-
 def wrong_when(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONFIGS,
                points: int = POINTS) -> str:
     """The index pattern on which ``expr`` disagrees with the brute-force Hessian, as LaTeX:
@@ -175,8 +127,8 @@ def wrong_when(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONF
     """
     bad: list[dict] = []
     good: list[dict] = []
-    for _inst, env, got, true, scale in _comparisons(expr, v1, v2, configs, points):
-        (bad if abs(got - true) / scale > 1e-9 else good).append(env)
+    for _inst, env, got, true, scale in brute_force_comparisons(expr, v1, v2, configs, points):
+        (bad if abs(got - true) / scale > TOLERANCE else good).append(env)
     if not bad:
         return ""
     symbols = sorted({s for env in bad for s in env}, key=str)
@@ -195,40 +147,40 @@ def derive_block(block: Block) -> DerivationResult:
     """Derive one block from the network's definitions and judge PRML's statement."""
     t0 = time.perf_counter()
     steps, res = chain(block.v1, block.v2)
-    err, npts, _ = compare_with_brute_force(res, block.v1, block.v2)
-    numeric = NumericCheck(tuple(_sizes(c) for c in CHECK_CONFIGS), npts, err, "derived formula vs brute-force SymPy Hessian (lambdified), "
+    err, npts, _ = against_brute_force(res, block.v1, block.v2, CHECK_CONFIGS, POINTS)
+    numeric = NumericCheck(tuple(config_sizes(c) for c in CHECK_CONFIGS), npts, err, "derived formula vs brute-force SymPy Hessian (lambdified), "
                            "every index combination incl. coincident ones; h, E_n random smooth")
     notes = [block.note] if block.note else []
     verdict: Verdict
     erratum: Erratum | None = None
-    if err > 1e-9:
-        verdict = "failed"
+    if err > TOLERANCE:
+        verdict = Verdict.FAILED
         notes.append("the derivation disagrees with the brute-force Hessian: a bug in symhess")
-    elif provably_equal(res, block.statement):
-        verdict = "proved"
+    elif equal(res, block.statement):
+        verdict = Verdict.PROVED
         steps = steps + (Step(prml_latex(block.statement),
                               r"rearranged; $M_{kk'} = M_{k'k}$, dummy indices renamed"),)
     else:
-        s_err, _, cex = compare_with_brute_force(block.statement, block.v1, block.v2)
-        if s_err <= 1e-9:
-            verdict = "verified"
+        s_err, _, cex = against_brute_force(block.statement, block.v1, block.v2, CHECK_CONFIGS, POINTS)
+        if s_err <= TOLERANCE:
+            verdict = Verdict.VERIFIED
             steps = steps + (Step(prml_latex(block.statement), "equal numerically (no symbolic proof)"),)
         else:
             # the derivation holds (checked against the brute-force Hessian above); the book's
             # printed statement does not: a misprint, shown as such
-            verdict = "erratum"
+            verdict = Verdict.ERRATUM
             lhs = second_derivative_latex(block.v1, block.v2)
             corrected = prml_latex(tidy(res))
             when = wrong_when(block.statement, block.v1, block.v2)
             book_cex = None if cex is None else BookCounterexample(
-                dict(cex.sizes), dict(cex.indices), float(cex.statement), float(cex.brute_force))
+                dict(cex.sizes), dict(cex.indices), cex.left, cex.right)
             erratum = Erratum(f"{lhs} = {prml_latex(block.statement)}", f"{lhs} = {corrected}", when,
                               book_cex)
             resid = tidy(collapse(block.statement - res))
             notes.append(
                 "PRML's printed statement disagrees with the derivation; corrected form: "
                 + f"${lhs} = {corrected}$; printed minus derived = ${prml_latex(resid)}$")
-            if cex is not None:
+            if book_cex is not None:
                 notes.append(f"counterexample: {book_cex.text()}")
             if steps[-1].latex != corrected:
                 steps = steps + (Step(corrected, "corrected form of " + block.number),)
@@ -239,12 +191,3 @@ def derive_block(block: Block) -> DerivationResult:
         f"{second_derivative_latex(block.v1, block.v2)} = {prml_latex(block.statement)}",
         verdict=verdict, steps=steps, numeric=numeric, seconds=time.perf_counter() - t0,
         notes=tuple(notes), erratum=erratum)
-
-
-def _sizes(cfg: NetworkConfig) -> dict[str, int]:
-    return {"D": int(cfg.D), "M": int(cfg.M), "K": int(cfg.K), "bias": int(cfg.bias)}
-
-
-for _b in BLOCKS.values():
-    register(Entry(_b.number, _b.title, "5.4.5", f"{second_derivative_latex(_b.v1, _b.v2)} = "
-                   f"{prml_latex(_b.statement)}", functools.partial(derive_block, _b)))

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
 
-from ..catalogue import Entry, register
+from .. import equivalence
+from ..model import W_R, W_S, GenericFunction
 from ..numeric import (Shape, error, exact_hessian, finite_difference_hessian,
                        finite_difference_hessian_from_gradient, gradient)
+from ..printing import generic_latex
 from ..results import DerivationResult, NumericCheck, Step, Verdict
-from .outer import W_R, W_S, _Generic, generic_latex
+from .numcheck import relative_error
 
 Array = npt.NDArray[np.float64]
 
@@ -47,7 +50,7 @@ EPS = sp.Symbol(r"\epsilon", positive=True)
 TAYLOR_ORDER = 5
 
 
-class ErrorAt(_Generic):
+class ErrorAt(GenericFunction):
     """``E`` as a function of the two weights: ``E(w_r + ε, w_s − ε)``; ``E`` in a derivative."""
 
     def _body(self, printer: object) -> str:
@@ -71,7 +74,7 @@ def _displaced(arg: sp.Expr) -> str:
     return generic_latex(arg)
 
 
-class GradientAt(_Generic):
+class GradientAt(GenericFunction):
     """``∂E/∂w_r`` evaluated at displaced weights: ``∂E/∂w_r (w_s + ε)``."""
 
     def _body(self, printer: object) -> str:
@@ -112,6 +115,7 @@ def _taylor(h: sp.Expr, k: sp.Expr, same_weight: bool) -> sp.Expr:
                     for m in range(TAYLOR_ORDER + 1) for i in range(m + 1)])
 
 
+@lru_cache(maxsize=16)  # a derivation asks for the same series several times
 def stencil_series(stencil: Stencil, same_weight: bool = False) -> sp.Expr:
     """The stencil with the Taylor polynomial substituted, expanded in powers of ε.
 
@@ -140,15 +144,9 @@ def series_order(stencil: Stencil, same_weight: bool = False) -> int:
     >>> series_order(Stencil(((1, 1, 1), (-1, 1, 0), (-1, 0, 1), (1, 0, 0)), 1, 2))
     1
     """
-    series = stencil_series(stencil, same_weight)
-    low = [series.coeff(EPS, -m) for m in range(1, stencil.power + 1)]
-    if any(c != 0 for c in low) or sp.expand(series.coeff(EPS, 0) - _target(same_weight)) != 0:
-        return -1
     top = TAYLOR_ORDER - stencil.power - (1 if stencil.of_gradient else 0)
-    for m in range(1, top + 1):
-        if series.coeff(EPS, m) != 0:
-            return m
-    return top + 1
+    return equivalence.series_order(stencil_series(stencil, same_weight), EPS, _target(same_weight),
+                                    stencil.power, top)
 
 
 def _leading(stencil: Stencil, same_weight: bool) -> tuple[sp.Expr, int]:
@@ -195,7 +193,7 @@ def _chain(stencil: Stencil, same_weight: bool) -> tuple[Step, ...]:
 
 
 def _odd_vanish(series: sp.Expr, order: int) -> bool:
-    return series.coeff(EPS, order + 1) == 0
+    return equivalence.polynomial_zero(series.coeff(EPS, order + 1))
 
 
 STATEMENT_5_90 = (r"\frac{\partial^2 E}{\partial w_{ji} \partial w_{lk}} = \frac{1}{4\epsilon^2}"
@@ -210,7 +208,7 @@ def _derive(number: str, title: str, statement: str, stencil: Stencil, claimed_o
             method: str) -> DerivationResult:
     t0 = time.perf_counter()
     orders = {same: series_order(stencil, same) for same in (False, True)}
-    verdict: Verdict = "proved" if all(o >= claimed_order for o in orders.values()) else "failed"
+    verdict = Verdict.PROVED if all(o >= claimed_order for o in orders.values()) else Verdict.FAILED
     steps = _chain(stencil, same_weight=False)
     lead_rs, _ = _leading(stencil, False)
     lead_rr, _ = _leading(stencil, True)
@@ -333,7 +331,7 @@ def error_against_eps(eps_values: npt.ArrayLike, method: str = "E", seed: int = 
                 lambda u: gradient(u, X, T, sh, "tanh", "sum_of_squares"), w, float(e))
         else:
             raise ValueError(f"method must be 'E' or 'gradient', got {method!r}")
-        errs.append(float(np.max(np.abs(Hf - H)) / np.max(np.abs(H))))
+        errs.append(relative_error(Hf, H, "max"))
     return eps, np.array(errs)
 
 
@@ -356,7 +354,3 @@ def fitted_slope(eps: npt.ArrayLike, err: npt.ArrayLike) -> tuple[float, tuple[f
         mask = e >= floor
     slope = float(np.polyfit(np.log(e[mask]), np.log(r[mask]), 1)[0])
     return slope, (float(e[mask].min()), float(e[mask].max()))
-
-
-register(Entry("5.90", "Hessian by central differences of the error", "5.4.4", STATEMENT_5_90, derive_5_90))
-register(Entry("5.91", "Hessian by central differences of the gradient", "5.4.4", STATEMENT_5_91, derive_5_91))

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
 
-from ..catalogue import Entry, register
+from ..equivalence import elementary_zero, judge, matrix_parts, nc_equal, polynomial_zero
 from ..numeric import Shape, forward, gradient
+from ..printing import generic_latex
 from ..results import DerivationResult, NumericCheck, Step, Verdict
-from .outer import generic_latex
+from .numcheck import Worst, matrix_value, relative_error
 
 Array = npt.NDArray[np.float64]
 
@@ -74,28 +76,19 @@ def _reduce(expr: sp.Expr) -> sp.Expr:
         out = new
 
 
-def _by_matrix_part(expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
-    """``expr`` as {non-commutative product: scalar coefficient}."""
-    parts: dict[sp.Expr, sp.Expr] = {}
-    for term in sp.Add.make_args(sp.expand(expr)):
-        c, nc = term.args_cnc()
-        key = sp.Mul(*nc) if nc else sp.S.One
-        parts[key] = parts.get(key, sp.S.Zero) + sp.Mul(*c)
-    return parts
-
-
+@lru_cache(maxsize=1)  # 5.88 and 5.89 both start from it; SymPy's solve is the slow part
 def rank_one_inverse() -> tuple[tuple[tuple[sp.Expr, str, str | None], ...], sp.Expr, sp.Expr]:
     """Derive 5.88: the lines, the solved β, and the inverse ``(M + v vᵀ)⁻¹``.
 
     >>> _, beta, _ = rank_one_inverse()
-    >>> sp.simplify(beta + 1 / (1 + S)) == 0
+    >>> elementary_zero(beta + 1 / (1 + S))
     True
     """
     ansatz = M_INV + BETA * M_INV * V * V_T * M_INV
     product = (M + V * V_T) * ansatz
     expanded = sp.expand(product)
     reduced = _reduce(product)
-    parts = _by_matrix_part(reduced)
+    parts = matrix_parts(reduced)
     correction = V * V_T * M_INV
     if set(parts) != {sp.S.One, correction} or parts[sp.S.One] != 1:
         raise ValueError(f"unexpected reduced product {reduced}")
@@ -116,10 +109,6 @@ def _statement_5_88() -> sp.Expr:
     return M_INV - M_INV * V * V_T * M_INV / (1 + S)
 
 
-def _equal_nc(a: sp.Expr, b: sp.Expr) -> bool:
-    return all(sp.simplify(c) == 0 for c in _by_matrix_part(sp.expand(a - b)).values())
-
-
 def concrete_identity_holds(size: int, statement: sp.Expr | None = None) -> bool:
     """5.88 on a fully symbolic ``size x size`` matrix: ``A⁻¹ + v vᵀ`` times the claimed
     inverse is ``I`` (checked as ``(I + A v vᵀ) X = A`` with ``A = M⁻¹`` generic).
@@ -135,16 +124,11 @@ def concrete_identity_holds(size: int, statement: sp.Expr | None = None) -> bool
     A = sp.Matrix(size, size, lambda i, j: sp.Symbol(f"a{i}{j}"))
     v = sp.Matrix(size, 1, lambda i, _: sp.Symbol(f"v{i}"))
     s = (v.T * A * v)[0, 0]
-    mats = {M_INV: A, V: v, V_T: v.T}
-    X = sp.zeros(size, size)  # (1 + s) times the claimed inverse: polynomial entries
-    for nc, c in _by_matrix_part(claim).items():
-        factors = nc.args if isinstance(nc, sp.Mul) else (nc,)
-        prod = sp.eye(size)
-        for f in factors:
-            prod = prod * mats[f]
-        X += sp.cancel(c * (1 + S)).subs(S, s) * prod
+    scaled = sp.Add(*(sp.cancel(c * (1 + S)) * nc for nc, c in matrix_parts(claim).items()))
+    # (1 + s) times the claimed inverse: polynomial entries
+    X = matrix_value(scaled, {M_INV: A, V: v, V_T: v.T}, {S: s}, sp.eye(size))
     residual = (sp.eye(size) + A * v * v.T) * X - (1 + s) * A
-    return all(sp.expand(e) == 0 for e in residual)
+    return all(polynomial_zero(e) for e in residual)
 
 
 STATEMENT_5_88 = (r"\left(\mathbf{M} + \mathbf{v}\mathbf{v}^{\mathrm{T}}\right)^{-1} = \mathbf{M}^{-1} - "
@@ -163,10 +147,10 @@ def derive_5_88(statement: sp.Expr | None = None) -> DerivationResult:
     t0 = time.perf_counter()
     lines, _, inverse = rank_one_inverse()
     claim = _statement_5_88() if statement is None else statement
-    verdict: Verdict = "proved" if _equal_nc(inverse, claim) else "failed"
+    verdict = judge(inverse, claim, same=nc_equal)
     concrete = {size: concrete_identity_holds(size, claim) for size in SIZES_CHECKED}
     if verdict == "proved" and not all(concrete.values()):
-        verdict = "failed"
+        verdict = Verdict.FAILED
     steps = tuple(Step(generic_latex(e), why, rel) for e, rel, why in lines) + (
         Step(r"\Rightarrow \left(M + \mathbf{v}\mathbf{v}^{\mathrm{T}}\right)^{-1} = " + generic_latex(inverse),
              r"a right inverse of a square matrix is its inverse", "\\quad"),
@@ -185,26 +169,18 @@ def derive_5_88(statement: sp.Expr | None = None) -> DerivationResult:
 
 def _numeric_5_88(claim: sp.Expr) -> NumericCheck:
     rng = np.random.default_rng(588)
-    worst, sizes = 0.0, []
-    parts = _by_matrix_part(claim)
+    worst, sizes = Worst(), []
     for W in (1, 3, 10, 30):
         for _ in range(3):
             G = rng.normal(size=(W, W))
             Mn = G @ G.T + W * np.eye(W)
             v = rng.normal(size=(W, 1))
             Mi = np.linalg.inv(Mn)
-            mats = {M_INV: Mi, V: v, V_T: v.T}
             s = float((v.T @ Mi @ v)[0, 0])
-            X = np.zeros((W, W))
-            for nc, c in parts.items():
-                prod = np.eye(W)
-                for f in (nc.args if isinstance(nc, sp.Mul) else (nc,)):
-                    prod = prod @ mats[f]
-                X += float(c.subs(S, s)) * prod
-            direct = np.linalg.inv(Mn + v @ v.T)
-            worst = max(worst, float(np.linalg.norm(X - direct) / np.linalg.norm(direct)))
+            X = matrix_value(claim, {M_INV: Mi, V: v, V_T: v.T}, {S: s}, np.eye(W))
+            worst.add(X, np.linalg.inv(Mn + v @ v.T), "fro")
         sizes.append({"W": W})
-    return NumericCheck(tuple(sizes), 12, worst, "claimed inverse vs numpy.linalg.inv(M + v v^T), M SPD")
+    return worst.check(sizes, "claimed inverse vs numpy.linalg.inv(M + v v^T), M SPD")
 
 
 # --------------------------------------------------------------------------------------
@@ -222,8 +198,8 @@ def derive_5_87() -> DerivationResult:
     whole = sp.Sum(f, (n, 1, L + 1))
     split = sp.Sum(f, (n, 1, L)) + sp.Sum(f, (n, L + 1, L + 1))
     last = sp.Sum(f, (n, 1, L)) + sp.Sum(f, (n, L + 1, L + 1)).doit()
-    verdict: Verdict = "proved" if sp.simplify(split - whole) == 0 and sp.simplify(
-        last - split.doit()) == 0 else "failed"
+    verdict = Verdict.PROVED if elementary_zero(split - whole) and elementary_zero(
+        last - split.doit()) else Verdict.FAILED
     steps = (
         Step(r"\left(\mathbf{H}_{L+1}\right)_{rs}", None, ""),
         Step(sp.latex(whole), "(5.86)", "="),
@@ -298,8 +274,7 @@ def derive_5_89() -> DerivationResult:
     names = {M: H_L, M_INV: H_L_INV, V: B_NEXT, V_T: B_NEXT_T, S: S_NEXT}
     updated = inverse.xreplace(names)
     claim = (H_L_INV - H_L_INV * B_NEXT * B_NEXT_T * H_L_INV / (1 + S_NEXT))
-    verdict: Verdict = "proved" if all(
-        sp.simplify(c) == 0 for c in _by_matrix_part(sp.expand(updated - claim)).values()) else "failed"
+    verdict = judge(updated, claim, same=nc_equal)
     steps = (
         Step(generic_latex(H_NEXT) + "^{-1}", None, ""),
         Step(generic_latex((H_L + B_NEXT * B_NEXT_T) ** -1), "(5.87)", "="),
@@ -314,20 +289,17 @@ def derive_5_89() -> DerivationResult:
 
 def _numeric_5_89() -> tuple[NumericCheck, tuple[str, ...]]:
     rng = np.random.default_rng(589)
-    worst, sizes, count = 0.0, [], 0
+    worst, sizes = Worst(), []
     cases: list[tuple[str, Array]] = [(f"random W={W}", rng.normal(size=(2 * W, W))) for W in (1, 4, 20)]
     cases.append(("network W=13", network_vectors(26, seed=1)))
     without = []
     for name, B in cases:
         for alpha in (1e-3, 1.0):
             seq = sequential_inverse(B, alpha)
-            ref = direct_inverse(B, alpha)
-            worst = max(worst, float(np.linalg.norm(seq - ref) / np.linalg.norm(ref)))
-            count += 1
+            worst.add(seq, direct_inverse(B, alpha), "fro")
             HN = B.T @ B
             if alpha == 1.0 and np.linalg.cond(HN) < 1e8:
-                ref0 = np.linalg.inv(HN)
-                without.append(float(np.linalg.norm(seq - ref0) / np.linalg.norm(ref0)))
+                without.append(relative_error(seq, np.linalg.inv(HN), "fro"))
         sizes.append({"W": B.shape[1], "N": B.shape[0]})
     note = "sequential 5.89 from H_0 = alpha I vs numpy.linalg.inv(alpha I + sum b b^T), alpha = 1e-3 and 1"
     notes: tuple[str, ...] = (
@@ -340,7 +312,7 @@ def _numeric_5_89() -> tuple[NumericCheck, tuple[str, ...]]:
         + ", ".join(f"{int(W)}: {u * 1e6:.0f} us vs {d * 1e6:.0f} us"
                     for W, u, d in zip(cost["W"], cost["update"], cost["inverse"])),
     )
-    return NumericCheck(tuple(sizes), count, worst, note), notes
+    return worst.check(sizes, note), notes
 
 
 def update_cost(sizes: Sequence[int], repeats: int = 5, seed: int = 0) -> dict[str, Array]:
@@ -381,8 +353,3 @@ def update_cost(sizes: Sequence[int], repeats: int = 5, seed: int = 0) -> dict[s
     out = {k: np.array(v) for k, v in res.items()}
     out["W"] = np.asarray(sizes, dtype=float)
     return out
-
-
-register(Entry("5.87", "Sequential build-up of the outer-product Hessian", "5.4.3", STATEMENT_5_87, derive_5_87))
-register(Entry("5.88", "Rank-one Woodbury identity", "5.4.3", STATEMENT_5_88, derive_5_88))
-register(Entry("5.89", "Sequential update of the inverse Hessian", "5.4.3", STATEMENT_5_89, derive_5_89))

@@ -3,10 +3,11 @@
 Every chain starts from an error function written with a *generic* model — the outputs
 ``y_n = y(x_n, w)`` or pre-activations ``a_nk`` are undefined SymPy functions of two
 symbolic weights ``w_r``, ``w_s`` — and is differentiated by SymPy; each printed line is
-``sympy.latex`` of an intermediate expression (through :class:`GenericPrinter`).  The
-textbook statement is built independently and only compared with what was derived
-(:func:`judge`).  Numeric checks instantiate the generic functions with concrete models
-and compare with central differences of the written-out error in 50-digit arithmetic.
+the PRML printing of an intermediate expression (:func:`symhess.printing.generic_latex`).
+The generic model of exercise 5.17 is :mod:`symhess.model`'s (``Yx``, ``Pxt``, ``Px``, ``Ptx``,
+``CondMean``).  The textbook statement is built independently and only compared with what
+was derived, by :func:`symhess.equivalence.judge`.  Numeric checks instantiate the generic
+functions with concrete models and compare with central differences of the written-out error in 50-digit arithmetic.
 
 The functions at the end (``expected_*``, ``dropped_term_profile``,
 ``finite_sample_convergence``) are the numeric side of exercise 5.17, for tests and figures.
@@ -27,23 +28,19 @@ import numpy as np
 import numpy.typing as npt
 import sympy as sp
 
-from ..calculus import provably_equal
-from ..catalogue import Entry, register
+from .. import model as md
+from .. import network as nw
+from ..equivalence import Rule, elementary_zero, judge, linear_form
 from ..network import SIZES, index
 from ..numeric import finite_difference_hessian
-from ..printing import PRMLPrinter
+from ..printing import derivative_order, generic_latex
 from ..results import DerivationResult, NumericCheck, Step, Verdict
+from .numcheck import hessian_by_differences, relative_error
 
 Array = npt.NDArray[np.float64]
 
 __all__ = [
     "Chain",
-    "Conditional",
-    "CondMean",
-    "GenericPrinter",
-    "Joint",
-    "Marginal",
-    "ModelOutput",
     "Output",
     "PreActivation",
     "Sigmoid",
@@ -58,15 +55,12 @@ __all__ = [
     "derive_ex5_16",
     "derive_ex5_20",
     "dropped_term_profile",
-    "equivalent",
     "expected_dropped_term",
     "expected_error",
     "expected_error_hessian",
     "expected_loss_hessian",
     "expected_outer_product",
     "finite_sample_convergence",
-    "generic_latex",
-    "judge",
     "pull_linear",
     "softmax_hessian",
     "sum_of_squares_hessian",
@@ -81,28 +75,13 @@ K = SIZES["k"]
 n = index("n")
 k = index("k")
 kp = index("k", 1)
-W_R, W_S = sp.symbols("w_r w_s", real=True)
-X_VEC = sp.Symbol("x", real=True)  # the input vector x of the generic model (5.193)
-T_SC = sp.Symbol("t", real=True)  # the scalar target t (5.193)
-T = sp.IndexedBase("t")  # targets t_n, t_nk
+W_R, W_S = md.W_R, md.W_S  # the two weights every chain differentiates in
+X_VEC = md.XV  # the input vector x of the generic model (5.193)
+T_SC = md.TV  # the scalar target t (5.193)
+T = nw.T  # targets t_n, t_nk
 
 
-class _Generic(sp.Function):
-    """An undefined smooth function printed in PRML's notation (base class)."""
-
-    symbol = "f"
-
-    def _prml_latex(self, printer: GenericPrinter, exp: str | None = None) -> str:
-        s = self._body(printer)
-        return f"{s}^{{{exp}}}" if exp else s
-
-    def _body(self, printer: GenericPrinter) -> str:
-        idx = [a for a in self.args if a not in (W_R, W_S)]
-        return f"{self.symbol}_{{{''.join(printer._print(i) for i in idx)}}}"
-
-    def short(self, printer: GenericPrinter) -> str:
-        """The name used as the numerator of a derivative (``y_n`` in ``∂y_n/∂w_r``)."""
-        return self._body(printer)
+_Generic = md.GenericFunction
 
 
 class Output(_Generic):
@@ -124,7 +103,7 @@ class Sigmoid(sp.Function):
         # dσ/da = σ(1 − σ) (PRML 4.88); checked against 1/(1 + e^{-a}) in derive_5_85.
         return self * (1 - self)
 
-    def _prml_latex(self, printer: GenericPrinter, exp: str | None = None) -> str:
+    def _prml_latex(self, printer: Any, exp: str | None = None) -> str:
         (u,) = self.args
         s = "y" + printer._print(u)[1:] if isinstance(u, PreActivation) else rf"\sigma\left({printer._print(u)}\right)"
         return f"{s}^{{{exp}}}" if exp else s
@@ -142,51 +121,13 @@ class _Normaliser(_Generic):
     symbol = "Z"
 
 
-class ModelOutput(_Generic):
-    """``y(x, w)`` of exercise 5.17 (args ``x, w_r, w_s``)."""
-
-    def _body(self, printer: GenericPrinter) -> str:
-        return r"y(\mathbf{x}, \mathbf{w})"
-
-    def short(self, printer: GenericPrinter) -> str:
-        return "y"
-
-
-class Joint(_Generic):
-    """The joint density ``p(x, t)``."""
-
-    def _body(self, printer: GenericPrinter) -> str:
-        return r"p(\mathbf{x}, t)"
-
-
-class Conditional(_Generic):
-    """The conditional density ``p(t|x)`` (args ``t, x``)."""
-
-    def _body(self, printer: GenericPrinter) -> str:
-        return r"p(t|\mathbf{x})"
-
-
-class Marginal(_Generic):
-    """The input density ``p(x)``."""
-
-    def _body(self, printer: GenericPrinter) -> str:
-        return r"p(\mathbf{x})"
-
-
-class CondMean(_Generic):
-    """``E[t|x] = ∫ t p(t|x) dt`` (PRML 1.89)."""
-
-    def _body(self, printer: GenericPrinter) -> str:
-        return r"\mathbb{E}[t|\mathbf{x}]"
-
-
 class ErrorSymbol(_Generic):
     """The total error ``E`` (or ``Ẽ``) as a function of the weights, for the first line."""
 
-    def _body(self, printer: GenericPrinter) -> str:
+    def _body(self, printer: Any) -> str:
         return str(self.args[0])
 
-    def short(self, printer: GenericPrinter) -> str:
+    def short(self, printer: Any) -> str:
         return str(self.args[0])
 
 
@@ -195,182 +136,18 @@ def _error_of_weights(name: str) -> sp.Expr:
 
 
 # ======================================================================================
-# Printing
-# ======================================================================================
-
-
-class GenericPrinter(PRMLPrinter):
-    """PRML notation for the generic model: ``∂y_n/∂w_r``, ``∫∫ … d\\mathbf{x} dt``, ``y_n − t_n``.
-
-    >>> generic_latex(sp.Derivative(Output(n, W_R, W_S), W_R, W_S))
-    '\\\\frac{\\\\partial^{2} y_{n}}{\\\\partial w_r \\\\partial w_s}'
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings["ln_notation"] = True
-
-    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        if expr == X_VEC:
-            return r"\mathbf{x}"
-        return super()._print_Symbol(expr, style)
-
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
-        order = sum(int(c) for _, c in expr.variable_count)
-        den = " ".join(
-            rf"\partial {self._print(v)}" + (f"^{{{c}}}" if c != 1 else "")
-            for v, c in expr.variable_count
-        )
-        top = r"\partial" + (f"^{{{order}}}" if order > 1 else "")
-        f = expr.expr
-        if isinstance(f, _Generic):
-            return rf"\frac{{{top} {f.short(self)}}}{{{den}}}"
-        body = self._print(f)
-        if isinstance(f, sp.Add) or f.as_coeff_Mul()[0].is_negative:
-            body = rf"\left({body}\right)"
-        return rf"\frac{{{top}}}{{{den}}} {body}"
-
-    def _print_Integral(self, expr: sp.Integral) -> str:
-        body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
-            body = rf"\left\{{{body}\right\}}"
-        ints = " ".join(r"\int" for _ in expr.limits)
-        ds = r"\, ".join("d" + self._print(lim[0]) for lim in expr.limits)
-        return rf"{ints} {body}\, {ds}"
-
-    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        terms = sorted(expr.args, key=_term_key)
-        out = ""
-        for pos, term in enumerate(terms):
-            coeff, _ = term.as_coeff_Mul()
-            if coeff.is_negative:
-                s = self._print(-term)
-                out += f" - {s}" if pos else f"- {s}"
-            else:
-                s = self._print(term)
-                out += f" + {s}" if pos else s
-        return out
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        coeff, rest = expr.as_coeff_Mul()
-        num, den = [], []
-        commuting, ordered = rest.args_cnc()  # matrix factors keep their order, after scalars
-        for f in commuting:
-            if isinstance(f, sp.Pow) and f.exp.is_negative:
-                den.append(f.base ** (-f.exp))
-            else:
-                num.append(f)
-        num.sort(key=_factor_key)
-        num += ordered
-        parts = []
-        for f in num:
-            s = self._print(f)
-            if isinstance(f, sp.Add):
-                s = rf"\left({s}\right)"
-            elif isinstance(f, sp.Integral | sp.Sum) and len(num) > 1:
-                s = rf"\left({s}\right)"
-            parts.append(s)
-        body = " ".join(parts) if parts else "1"
-        if den:
-            body = rf"\frac{{{body}}}{{{self._print(sp.Mul(*den))}}}"
-        if coeff == 1:
-            return body
-        if coeff == -1:
-            return "- " + body
-        return self._print(coeff) + " " + body
-
-
-def _term_key(term: sp.Expr) -> tuple[int, int, int, str]:
-    # Residual terms (a factor like y_n − t_n) last, lower derivative order first, then
-    # positive terms: Σ ∇y∇yᵀ before Σ (y − t)∇∇y, as PRML writes 5.83.
-    coeff, _ = term.as_coeff_Mul()
-    residual = any(isinstance(a, sp.Add) and a.has(T, T_SC, CondMean) for a in term.atoms(sp.Add) | {term}
-                   if a is not term)
-    top = max((_order(d) for d in term.atoms(sp.Derivative)), default=0)
-    return (int(residual), top, 1 if coeff.is_negative else 0, str(term))
-
-
-def _factor_key(f: sp.Expr) -> tuple[int, str]:
-    if f.is_number:
-        return (0, "")
-    if isinstance(f, sp.Integral | sp.Sum):
-        return (30, str(f))
-    if isinstance(f, sp.Derivative):
-        return (20, str(f))
-    if isinstance(f, _VectorSymbol):
-        return (22, str(f))
-    if isinstance(f, sp.Add):
-        return (11, str(f))
-    if isinstance(f, sp.Indexed | sp.Symbol):
-        return (8, str(f))
-    if isinstance(f, sp.log):
-        return (15, str(f))
-    if isinstance(f, Marginal | Conditional | Joint):
-        return (25, str(f))
-    return (10, str(f))
-
-
-def generic_latex(expr: sp.Expr) -> str:
-    """``expr`` in PRML's notation for the generic model.
-
-    >>> generic_latex(Output(n, W_R, W_S) - T[n])
-    'y_{n} - t_{n}'
-    """
-    return GenericPrinter().doprint(expr)
-
-
-# ======================================================================================
 # Linearity of sums and integrals; comparing with the textbook
 # ======================================================================================
 
-Rule = Callable[[sp.Expr, tuple[sp.Expr, ...]], sp.Expr | None]
-
-
 def pull_linear(expr: sp.Expr, rules: Sequence[Rule] = ()) -> sp.Expr:
-    """Split every Sum/Integral over its terms and pull out the factors free of its variable.
-
-    ``rules`` evaluate what is left inside (``rule(body, limit)`` returns a value or None):
-    this is how ``Σ_k t_nk = 1`` or ``∫ p(t|x) dt = 1`` enter a derivation.
+    """Split every Sum/Integral over its terms and pull out the factors free of its variable
+    (:func:`symhess.equivalence.linear_form`, the normal form integrals are compared in);
+    ``rules`` evaluate what is left inside (``Σ_k t_nk = 1``, ``∫ p(t|x) dt = 1``).
 
     >>> pull_linear(sp.Sum(2 * T[n] + 3 * T[n] ** 2, (n, 1, N)))
     2*Sum(t[n], (n, 1, N)) + 3*Sum(t[n]**2, (n, 1, N))
     """
-    if isinstance(expr, sp.Sum):
-        body = pull_linear(expr.function, rules)
-        for lim in expr.limits:
-            body = _pull_one(sp.Sum, body, (tuple(lim),), rules)
-        return body
-    if isinstance(expr, sp.Integral):  # a multiple integral stays one integral
-        return _pull_one(sp.Integral, pull_linear(expr.function, rules),
-                         tuple(tuple(lim) for lim in expr.limits), rules)
-    if not expr.args or isinstance(expr, sp.Derivative | _Generic | sp.Indexed):
-        return expr
-    return expr.func(*(pull_linear(a, rules) for a in expr.args))
-
-
-def _pull_one(kind: type, body: sp.Expr, limits: tuple[tuple[sp.Expr, ...], ...],
-              rules: Sequence[Rule]) -> sp.Expr:
-    variables = [lim[0] for lim in limits]
-    out = []
-    for term in sp.Add.make_args(sp.expand(body)):
-        free: list[sp.Expr] = []
-        dep: list[sp.Expr] = []
-        for f in sp.Mul.make_args(term):
-            (dep if any(f.has(v) for v in variables) else free).append(f)
-        inner = sp.Mul(*dep)
-        value = None
-        if len(limits) == 1:
-            for rule in rules:
-                value = rule(inner, limits[0])
-                if value is not None:
-                    break
-        if value is None:
-            if inner == 1 and kind is sp.Sum:
-                value = limits[0][2] - limits[0][1] + 1
-            else:
-                value = kind(inner, *limits)
-        out.append(sp.Mul(*free) * value)
-    return sp.Add(*out)
+    return linear_form(expr, tuple(rules))
 
 
 def combine_sums(expr: sp.Expr, split: bool = False) -> sp.Expr:
@@ -379,6 +156,11 @@ def combine_sums(expr: sp.Expr, split: bool = False) -> sp.Expr:
     Sum dummies are renamed to their range letter first.  With ``split=True`` the merged
     summand is grouped by its highest-order derivative and each group gets its own sum
     (``Σ ∂y∂y + Σ (y − t) ∂²y``).  A negative coefficient is written outside the sum.
+
+    This is a *display* grouping, not the canonical form the decider proves in
+    (:func:`symhess.calculus.tidy` / ``canonical_terms``): it merges integrals as well as
+    sums, keeps a sum's summand whole (factors free of the dummy stay inside, as PRML writes
+    ``Σ_n (y_n − t_n) ∇∇y_n``), and splits by derivative order to read like 5.83.
 
     >>> n1 = index("n", 1)
     >>> combine_sums(sp.Sum(Output(n, W_R, W_S), (n, 1, N)) - sp.Sum(T[n1], (n1, 1, N)))
@@ -415,52 +197,18 @@ def combine_sums(expr: sp.Expr, split: bool = False) -> sp.Expr:
 
 def _by_top_derivative(body: sp.Expr) -> list[sp.Expr]:
     """Group the terms of ``body`` by the highest-order derivative factor they carry."""
-    top = max((_order(d) for d in body.atoms(sp.Derivative)), default=0)
+    top = max((derivative_order(d) for d in body.atoms(sp.Derivative)), default=0)
     groups: dict[sp.Expr, list[sp.Expr]] = {}
     for term in sp.Add.make_args(body):
-        keys = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Derivative) and _order(f) == top]
+        keys = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Derivative) and derivative_order(f) == top]
         groups.setdefault(keys[0] if keys else sp.S.One, []).append(term)
     return [sp.Add(*terms) for terms in groups.values()]
 
 
-def _order(d: sp.Derivative) -> int:
-    return sum(int(c) for _, c in d.variable_count)
-
-
-def equivalent(a: sp.Expr, b: sp.Expr) -> bool:
-    """True when ``a − b`` is provably zero: sums through canonical terms (renamed dummies,
-    Kronecker deltas collapsed), integrals by linearity and ``simplify``.
-
-    >>> equivalent(sp.Sum(T[n], (n, 1, N)), sp.Sum(T[index("n", 1)], (index("n", 1), 1, N)))
-    True
-    """
-    d = sp.expand(pull_linear(sp.expand(a - b)))
-    if d == 0:
-        return True
-    if d.has(sp.Sum):
-        return provably_equal(a, b)
-    if d.has(sp.Integral):  # the linear normal form above is the proof; simplify would integrate
-        return False
-    return bool(sp.simplify(d) == 0)
-
-
-def judge(derived: sp.Expr, statement: sp.Expr, dropped: sp.Expr | None = None) -> Verdict:
-    """``proved`` when derived = statement; ``approximation`` when they differ by exactly
-    ``dropped`` (the term a ``\\simeq`` step neglects); otherwise ``failed``.
-
-    >>> y = Output(n, W_R, W_S)
-    >>> judge(y + T[n], y, dropped=T[n]), judge(y, y + T[n])
-    ('approximation', 'failed')
-    """
-    if equivalent(derived, statement):
-        return "proved"
-    if dropped is not None and equivalent(derived - statement, dropped):
-        return "approximation"
-    return "failed"
-
-
 class _VectorSymbol(sp.Symbol):
     """A symbol standing for a vector expression in PRML notation (printed after scalars)."""
+
+    is_vector = True
 
 
 def _corrected(exact: sp.Expr, dropped: sp.Expr | None) -> str:
@@ -469,6 +217,16 @@ def _corrected(exact: sp.Expr, dropped: sp.Expr | None) -> str:
     if dropped is not None:
         text += f"; without the term {generic_latex(dropped)}: {generic_latex(pull_linear(exact - dropped))}"
     return text
+
+
+def _result(exact: sp.Expr, dropped: sp.Expr | None, number: str, title: str, statement: str,
+            verdict: Verdict | str, steps: tuple[Step, ...], numeric: NumericCheck, t0: float,
+            notes: tuple[str, ...], assumptions: tuple[str, ...] = ()) -> DerivationResult:
+    """The result of an approximation recipe; a failed one notes what the derivation gives."""
+    if verdict == "failed":
+        notes += (_corrected(exact, dropped),)
+    return DerivationResult(number, title, statement, verdict, steps, numeric, time.perf_counter() - t0,
+                            notes, assumptions)
 
 
 def _vector_form(expr: sp.Expr, rules: dict[sp.Expr, str]) -> sp.Expr:
@@ -542,29 +300,12 @@ def _reference_error(kind: str, n_out: int) -> Callable[..., Any]:
 
 
 def _reference_hessian(kind: str, n_out: int, x: float, c: Array, t: Array, w: Array) -> Array:
-    """∇∇E_n by central differences (5.90) in 50-digit arithmetic: an engine independent
-    of symbolic differentiation, accurate to about 1e-24 (ε = 1e-12)."""
+    """∇∇E_n by central differences (5.90) in 50-digit arithmetic (:func:`hessian_by_differences`)."""
     import mpmath
 
     f = _reference_error(kind, n_out)
-    W = len(w)
-    H = np.zeros((W, W))
-    with mpmath.workdps(50):
-        eps = mpmath.mpf("1e-12")
-        args = (mpmath.mpf(float(x)), [mpmath.mpf(float(v)) for v in c], [mpmath.mpf(float(v)) for v in t])
-        base = [mpmath.mpf(float(v)) for v in w]
-
-        def E(shift: dict[int, int]) -> Any:
-            return f(*args, [v + shift.get(q, 0) * eps for q, v in enumerate(base)])
-
-        for r in range(W):
-            for s in range(r, W):
-                if r == s:
-                    val = (E({r: 2}) - 2 * E({}) + E({r: -2})) / (4 * eps**2)
-                else:
-                    val = (E({r: 1, s: 1}) - E({r: 1, s: -1}) - E({r: -1, s: 1}) + E({r: -1, s: -1})) / (4 * eps**2)
-                H[r, s] = H[s, r] = float(val)
-    return H
+    args = (mpmath.mpf(float(x)), [mpmath.mpf(float(v)) for v in c], [mpmath.mpf(float(v)) for v in t])
+    return hessian_by_differences(lambda u: f(*args, u), w)
 
 
 _GENERIC_VALUES = (Output, PreActivation, SoftmaxOutput)
@@ -640,8 +381,8 @@ def _numeric_hessian_check(exact: sp.Expr, approx: sp.Expr, kind: str, n_points:
                 (fa, oa), (fb, ob) = evaluators
                 A[r, s] = A[s, r] = fa(*[_fill(u, r, s, V, G, Hh, Y) for u in oa])
                 B[r, s] = B[s, r] = fb(*[_fill(u, r, s, V, G, Hh, Y) for u in ob])
-        worst = max(worst, float(np.max(np.abs(A - H)) / np.max(np.abs(H))))
-        dropped = max(dropped, float(np.linalg.norm(A - B) / np.linalg.norm(H)))
+        worst = max(worst, relative_error(A, H, "max"))
+        dropped = max(dropped, relative_error(A, B, "fro", scale=H))
     return worst, dropped, len(points)
 
 
@@ -773,10 +514,8 @@ def derive_5_84(statement: sp.Expr | None = None) -> DerivationResult:
         f"exercise-5.17 toy model at w*: ||dropped||_F/||H||_F = {fit[0]:.2e} for N = {fit[2]} "
         f"samples vs {fit[1]:.3g} at w* + 0.5 d",
     )
-    if verdict == "failed":
-        notes += (_corrected(exact, dropped),)
-    return DerivationResult("5.84", "Outer-product approximation of the Hessian", STATEMENT_5_84, verdict,
-                            steps, numeric, time.perf_counter() - t0, notes)
+    return _result(exact, dropped, "5.84", "Outer-product approximation of the Hessian", STATEMENT_5_84, verdict,
+                   steps, numeric, t0, notes)
 
 
 # ======================================================================================
@@ -803,7 +542,7 @@ def cross_entropy_hessian() -> Chain:
 def _sigmoid_derivative_holds() -> bool:
     u = sp.Symbol("u", real=True)
     s = 1 / (1 + sp.exp(-u))
-    return bool(sp.simplify(sp.diff(s, u) - s * (1 - s)) == 0)
+    return elementary_zero(sp.diff(s, u) - s * (1 - s))
 
 
 STATEMENT_5_85 = r"\mathbf{H} \simeq \sum_{n=1}^{N} y_n (1 - y_n) \mathbf{b}_n \mathbf{b}_n^{\mathrm{T}}"
@@ -820,7 +559,7 @@ def derive_5_85(statement: sp.Expr | None = None) -> DerivationResult:
     approx = combine_sums(pull_linear(exact - dropped))
     target = (sp.Sum(y * (1 - y) * sp.diff(a, W_R) * sp.diff(a, W_S), (n, 1, N))
               if statement is None else statement)
-    verdict = judge(exact, target, dropped) if _sigmoid_derivative_holds() else "failed"
+    verdict = judge(exact, target, dropped) if _sigmoid_derivative_holds() else Verdict.FAILED
     b_rules = {sp.diff(a, W_R) * sp.diff(a, W_S): r"\mathbf{b}_{n} \mathbf{b}_{n}^{\mathrm{T}}"}
     steps = chain.steps() + (
         Step(generic_latex(approx), r"drop $\sum_n (y_n - t_n) \nabla\nabla a_n$", r"\simeq"),
@@ -832,10 +571,8 @@ def derive_5_85(statement: sp.Expr | None = None) -> DerivationResult:
         r"d\sigma/da = \sigma(1-\sigma) checked symbolically against 1/(1+e^{-a})",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    if verdict == "failed":
-        notes += (_corrected(exact, dropped),)
-    return DerivationResult("5.85", "Outer-product Hessian: logistic output, cross-entropy", STATEMENT_5_85,
-                            verdict, steps, numeric, time.perf_counter() - t0, notes)
+    return _result(exact, dropped, "5.85", "Outer-product Hessian: logistic output, cross-entropy", STATEMENT_5_85,
+                   verdict, steps, numeric, t0, notes)
 
 
 # ======================================================================================
@@ -872,10 +609,8 @@ def derive_ex5_16(statement: sp.Expr | None = None) -> DerivationResult:
         r"dropped term: \sum_{n} \sum_{k} (y_{nk} - t_{nk}) \nabla\nabla y_{nk}",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    if verdict == "failed":
-        notes += (_corrected(exact, dropped),)
-    return DerivationResult("ex5.16", "Outer-product approximation with several outputs", STATEMENT_EX5_16,
-                            verdict, steps, numeric, time.perf_counter() - t0, notes)
+    return _result(exact, dropped, "ex5.16", "Outer-product approximation with several outputs", STATEMENT_EX5_16,
+                   verdict, steps, numeric, t0, notes)
 
 
 # ======================================================================================
@@ -989,11 +724,9 @@ def derive_ex5_20(statement: sp.Expr | None = None) -> DerivationResult:
         r"\mathbf{y}_n \mathbf{y}_n^{\mathrm{T}}) \mathbf{B}_n with \mathbf{B}_n = \nabla \mathbf{a}_n (K x W)",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    if verdict == "failed":
-        notes += (_corrected(exact, dropped),)
-    return DerivationResult("ex5.20", "Outer-product Hessian: softmax outputs, cross-entropy", STATEMENT_EX5_20,
-                            verdict, steps, numeric, time.perf_counter() - t0, notes,
-                            (r"1-of-$K$ targets: $\sum_k t_{nk} = 1$",))
+    return _result(exact, dropped, "ex5.20", "Outer-product Hessian: softmax outputs, cross-entropy", STATEMENT_EX5_20,
+                   verdict, steps, numeric, t0, notes,
+                   (r"1-of-$K$ targets: $\sum_k t_{nk} = 1$",))
 
 
 # ======================================================================================
@@ -1003,13 +736,13 @@ def derive_ex5_20(statement: sp.Expr | None = None) -> DerivationResult:
 
 def _density_rules() -> tuple[Rule, ...]:
     def normalised(body: sp.Expr, lim: tuple[sp.Expr, ...]) -> sp.Expr | None:
-        if isinstance(body, Conditional) and lim[0] == T_SC:
+        if isinstance(body, md.Ptx) and lim[0] == T_SC:
             return sp.S.One  # ∫ p(t|x) dt = 1
         return None
 
     def conditional_mean(body: sp.Expr, lim: tuple[sp.Expr, ...]) -> sp.Expr | None:
-        if lim[0] == T_SC and sp.expand(body - T_SC * Conditional(T_SC, X_VEC)) == 0:
-            return CondMean(X_VEC)  # ∫ t p(t|x) dt = E[t|x] (1.89)
+        if lim[0] == T_SC and body == T_SC * md.Ptx(T_SC, X_VEC):
+            return md.CondMean(X_VEC)  # ∫ t p(t|x) dt = E[t|x] (1.89)
         return None
 
     return (normalised, conditional_mean)
@@ -1034,19 +767,19 @@ def _bare_output_to_mean(expr: sp.Expr) -> sp.Expr:
     holders: dict[sp.Expr, sp.Symbol] = {}
     for d in expr.atoms(sp.Derivative):
         holders[d] = sp.Dummy("D")
-    e = expr.xreplace(holders).xreplace({ModelOutput(X_VEC, W_R, W_S): CondMean(X_VEC)})
+    e = expr.xreplace(holders).xreplace({md.Yx(X_VEC, W_R, W_S): md.CondMean(X_VEC)})
     return e.xreplace({v: d for d, v in holders.items()})
 
 
 @lru_cache(maxsize=1)
 def expected_loss_hessian() -> Chain:
     """Exercise 5.17: ∂²Ẽ/∂w_r∂w_s from Ẽ = ½ ∫∫ {y(x, w) − t}² p(x, t) dx dt (5.193)."""
-    y = ModelOutput(X_VEC, W_R, W_S)
+    y = md.Yx(X_VEC, W_R, W_S)
     full = ((X_VEC, -sp.oo, sp.oo), (T_SC, -sp.oo, sp.oo))
-    E = sp.Integral((y - T_SC) ** 2 * Joint(X_VEC, T_SC) / 2, *full)
+    E = sp.Integral((y - T_SC) ** 2 * md.Pxt(X_VEC, T_SC) / 2, *full)
     first = combine_sums(pull_linear(sp.diff(E, W_S)))  # under the integral sign
     second = combine_sums(pull_linear(sp.diff(first, W_R)), split=True)
-    factored = second.xreplace({Joint(X_VEC, T_SC): Conditional(T_SC, X_VEC) * Marginal(X_VEC)})
+    factored = second.xreplace({md.Pxt(X_VEC, T_SC): md.Ptx(T_SC, X_VEC) * md.Px(X_VEC)})
     inner = _fubini(factored)
     evaluated = combine_sums(pull_linear(inner, _density_rules()), split=True)
     at_minimum = combine_sums(pull_linear(_bare_output_to_mean(evaluated)), split=True)
@@ -1070,13 +803,13 @@ def derive_5_194(statement: sp.Expr | None = None) -> DerivationResult:
     """Exercise 5.17: the expected-loss Hessian reduces to ∫ ∂y/∂w_r ∂y/∂w_s p(x) dx (5.194)."""
     t0 = time.perf_counter()
     chain = expected_loss_hessian()
-    y = ModelOutput(X_VEC, W_R, W_S)
-    target = (sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * Marginal(X_VEC), (X_VEC, -sp.oo, sp.oo))
+    y = md.Yx(X_VEC, W_R, W_S)
+    target = (sp.Integral(sp.diff(y, W_R) * sp.diff(y, W_S) * md.Px(X_VEC), (X_VEC, -sp.oo, sp.oo))
               if statement is None else statement)
     before = chain.lines[-2][0]
     verdict = judge(chain.result, target)
     # The unconditional form differs from 5.194 by exactly the term 1.89 removes.
-    residual = sp.Integral(sp.diff(y, W_R, W_S) * (y - CondMean(X_VEC)) * Marginal(X_VEC), (X_VEC, -sp.oo, sp.oo))
+    residual = sp.Integral(sp.diff(y, W_R, W_S) * (y - md.CondMean(X_VEC)) * md.Px(X_VEC), (X_VEC, -sp.oo, sp.oo))
     general = judge(before, target, residual)
     numeric, measured = _numeric_5_194()
     confirmed = "proved symbolically" if general == "approximation" else "NOT confirmed symbolically"
@@ -1239,9 +972,8 @@ def finite_sample_convergence(sizes: npt.ArrayLike, repeats: int = 20, seed: int
             Hy = _broadcast(h(x, wv), x.shape)
             outer = np.einsum("rq,sq->rs", B, B) / size
             dropped = np.einsum("rsq,q->rs", Hy, f(x, wv) - t) / size
-            acc += [np.linalg.norm(outer - G) / np.linalg.norm(G),
-                    np.linalg.norm(outer + dropped - Ht) / np.linalg.norm(Ht),
-                    np.linalg.norm(dropped) / np.linalg.norm(G)]
+            acc += [relative_error(outer, G, "fro"), relative_error(outer + dropped, Ht, "fro"),
+                    relative_error(dropped, 0 * G, "fro", scale=G)]
         for key, v in zip(("outer", "exact", "dropped"), acc / repeats):
             res[key].append(float(v))
     out = {key: np.array(v) for key, v in res.items()}
@@ -1264,9 +996,9 @@ def _numeric_5_194() -> tuple[NumericCheck, tuple[str, ...]]:
     for dist in ("gaussian", "uniform"):
         H = expected_error_hessian(W_STAR, dist)
         G = expected_outer_product(W_STAR, dist)
-        worst = max(worst, float(np.max(np.abs(H - G)) / np.max(np.abs(G))))
+        worst = max(worst, relative_error(H, G, "max"))
         H_fd = finite_difference_hessian(partial(expected_error, dist=dist), W_STAR, eps=1e-3)
-        fd_worst = max(fd_worst, float(np.max(np.abs(H_fd - G)) / np.max(np.abs(G))))
+        fd_worst = max(fd_worst, relative_error(H_fd, G, "max"))
     _, prof = dropped_term_profile([0.25, 0.5, 1.0])
     conv = finite_sample_convergence([100, 10_000], repeats=10, seed=5)
     check = NumericCheck(
@@ -1285,19 +1017,3 @@ def _numeric_5_194() -> tuple[NumericCheck, tuple[str, ...]]:
         "(both ~ N^-1/2)",
     )
     return check, notes
-
-
-# ======================================================================================
-# Catalogue
-# ======================================================================================
-
-register(Entry("5.83", "Hessian of the sum-of-squares error", "5.4.2", STATEMENT_5_83, derive_5_83))
-register(Entry("5.84", "Outer-product approximation of the Hessian", "5.4.2", STATEMENT_5_84, derive_5_84))
-register(Entry("5.85", "Outer-product Hessian: logistic output, cross-entropy", "5.4.2", STATEMENT_5_85,
-               derive_5_85))
-register(Entry("ex5.16", "Outer-product approximation with several outputs", "5.4.2 (exercise 5.16)",
-               STATEMENT_EX5_16, derive_ex5_16))
-register(Entry("5.194", "Exercise 5.17: Hessian of the expected squared loss", "5.4.2 (exercise 5.17)",
-               STATEMENT_5_194, derive_5_194))
-register(Entry("ex5.20", "Outer-product Hessian: softmax outputs, cross-entropy", "5.4.2 (exercise 5.20)",
-               STATEMENT_EX5_20, derive_ex5_20))

@@ -27,21 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Union
 
-
-@dataclass(frozen=True)
-class Pos:
-    """A 1-based line and column in the original file.
-
-    >>> str(Pos(17, 4))
-    '17:4'
-    """
-
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.col}"
-
+from ..errors import Pos
 
 _NOPOS = Pos(0, 0)
 
@@ -101,7 +87,7 @@ class Symbol:
     """
 
     name: str
-    sub: tuple[Index | Number, ...]
+    sub: tuple[Node, ...]  # Index or Number; an index expression (Add) in H_{L+1}
     layer: int | None
     primes: int
     bold: bool

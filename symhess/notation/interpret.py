@@ -18,6 +18,7 @@ M[k, k']*z[j']*z[j]
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -25,28 +26,12 @@ import sympy as sp
 from .. import model as md
 from .. import network as nw
 from ..calculus import collapse, derivative, provably_equal
-from ..errors import SymhessError
+from ..errors import IllFormed, Unsupported
 from . import ast
 from .unparse import latex
 
 ROW = sp.Symbol("r_1", integer=True)  # canonical component index of a column vector / matrix row
 COL = sp.Symbol("s_1", integer=True)  # ... of a row vector / matrix column
-
-
-class Unsupported(SymhessError):
-    """The checker cannot give this notation a meaning; ``reason`` says why."""
-
-    def __init__(self, reason: str, pos: ast.Pos | None = None) -> None:
-        self.reason, self.pos = reason, pos
-        super().__init__(f"{pos}: {reason}" if pos else reason)
-
-
-class IllFormed(SymhessError):
-    """The notation has a meaning, but it is not a well-formed quantity (e.g. matrix + vector)."""
-
-    def __init__(self, reason: str, pos: ast.Pos | None = None) -> None:
-        self.reason, self.pos = reason, pos
-        super().__init__(f"{pos}: {reason}" if pos else reason)
 
 
 @dataclass(frozen=True)
@@ -98,7 +83,33 @@ class Context:
 
 
 def interpret(node: ast.Node, ctx: Context = Context()) -> Meaning:
-    """The meaning of one chain member (canonical component indices ``r_1``, ``s_1``)."""
+    """The meaning of one chain member (canonical component indices ``r_1``, ``s_1``).
+
+    A pure function of ``(node, ctx)`` (both frozen; positions do not take part in a node's
+    equality and never in a meaning), so meanings are memoised: a chain's member is read once
+    as the right side of one step and again as the left side of the next, and a suggestion
+    search reads many candidates that share most of their subtrees.  What cannot be read is
+    not memoised (it raises again, with its own position).
+    """
+    key = (node, ctx)
+    try:
+        return _MEANINGS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable part (never built by the parser): read it afresh
+        return _interpret(node, ctx)
+    m = _interpret(node, ctx)
+    if len(_MEANINGS) >= _MEMO_SIZE:
+        _MEANINGS.pop(next(iter(_MEANINGS)))
+    _MEANINGS[key] = m
+    return m
+
+
+_MEMO_SIZE = 4096
+_MEANINGS: dict[tuple[ast.Node, Context], Meaning] = {}
+
+
+def _interpret(node: ast.Node, ctx: Context) -> Meaning:
     it = _Interpreter(ctx)
     m = it.value(node)
     ren = {}
@@ -111,6 +122,29 @@ def interpret(node: ast.Node, ctx: Context = Context()) -> Meaning:
                    tuple(dict.fromkeys(it.readings)))
 
 
+_SUBTREE_MEMO = 16384
+_SUBTREES: dict[tuple[ast.Node, int, int], tuple[Meaning, tuple[str, ...], int]] = {}
+_LEAVES = (ast.Index, ast.Number)
+_CONTEXTS: dict[Context, int] = {}
+
+
+def _context_id(ctx: Context) -> int | None:
+    """A small number standing for ``ctx`` in memo keys (hashed once per reading, not per
+    node), or None for a context that cannot be hashed (then nothing is memoised)."""
+    try:
+        found = _CONTEXTS.get(ctx)
+    except TypeError:
+        return None
+    if found is None:
+        if len(_CONTEXTS) >= _CONTEXT_MEMO:  # numbers are reused from here: forget both
+            _CONTEXTS.clear()
+            _SUBTREES.clear()
+        found = _CONTEXTS[ctx] = len(_CONTEXTS)
+    return found
+
+
+_CONTEXT_MEMO = 1024
+
 _SIZE_NAMES = {"D": "i", "M": "j", "K": "k", "N": "n", "W": "r"}
 # Letters that name network or model quantities: written without their subscripts they are
 # a mistake to report, never a constant.
@@ -120,6 +154,7 @@ _NETWORK_LETTERS = frozenset("h t w x y z v E H I M T delta nabla".split())
 class _Interpreter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.ctx_id = _context_id(ctx)
         self.readings: list[str] = []
         self.counter = 0
 
@@ -128,7 +163,7 @@ class _Interpreter:
         self.counter += 1
         return sp.Symbol(f"r_{self.counter + 1}", integer=True)
 
-    def idx(self, i: ast.Index | ast.Number, pos: ast.Pos) -> sp.Expr:
+    def idx(self, i: ast.Node, pos: ast.Pos) -> sp.Expr:
         if not isinstance(i, (ast.Index, ast.Number)):  # parser: _{n+1}, _{L+1}
             return self._index_expression(i, pos)
         if isinstance(i, ast.Number):
@@ -147,7 +182,25 @@ class _Interpreter:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise Unsupported(f"{type(node).__name__} is not supported here", node.pos)
-        return method(node)
+        if isinstance(node, _LEAVES) or self.ctx_id is None:
+            return method(node)
+        # A subtree's meaning, its readings and the components it numbers depend on the
+        # subtree, the context and the component counter only: replayed from the memo, a
+        # subtree read before (in another step, or in another candidate of a suggestion
+        # search that edits elsewhere) gives exactly what reading it again would.
+        key = (node, self.ctx_id, self.counter)
+        hit = _SUBTREES.get(key)
+        if hit is not None:
+            m, readings, counter = hit
+            self.readings.extend(readings)
+            self.counter = counter
+            return m
+        first = len(self.readings)
+        m = method(node)
+        if len(_SUBTREES) >= _SUBTREE_MEMO:
+            _SUBTREES.pop(next(iter(_SUBTREES)))
+        _SUBTREES[key] = (m, tuple(self.readings[first:]), self.counter)
+        return m
 
     def scalar(self, node: ast.Node, what: str) -> sp.Expr:
         m = self.value(node)
@@ -528,7 +581,7 @@ class _Interpreter:
                                   node.pos)
             self.readings.append(r"R\{\cdot\} = \mathbf{v}^T \nabla (5.97), v laid out like the weights")
             try:
-                return Meaning(collapse(nw.r_operator(m.expr)))
+                return Meaning(_collapsed_r_operator(m.expr))
             except NotImplementedError as exc:
                 raise Unsupported(str(exc), node.pos) from None
         if isinstance(op, ast.Nabla):
@@ -574,7 +627,7 @@ class _Interpreter:
             return None
         direct = self._differentiate(first, rest, operand.pos)
         via = self._times(self._differentiate(first, Meaning(u), operand.pos),
-                          Meaning(collapse(_deriv(rest.expr, u))), operand.pos)
+                          Meaning(_collapsed_derivative(rest.expr, u)), operand.pos)
         via_expr = via.expr.xreplace({via.row: direct.row}) if via.row is not None else via.expr
         for d in sorted(_free_indices(via_expr) - _free_indices(direct.expr), key=str):
             via_expr = sp.Sum(via_expr, (d, 1, nw.size_of(d)))
@@ -599,17 +652,17 @@ class _Interpreter:
                                   f"or an activation", v.pos)
             if m.shape not in ("scalar", "column vector"):
                 raise Unsupported(f"∂/∂{v} of a {m.shape}", pos)
-            m = Meaning(collapse(_deriv(m.expr, var)), m.row, m.col)
+            m = Meaning(_collapsed_derivative(m.expr, var), m.row, m.col)
         return m
 
     def _gradient(self, m: Meaning, pos: ast.Pos) -> Meaning:
         r = self.fresh_component()
         if m.shape == "scalar":
-            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, None)
+            return Meaning(_collapsed_derivative(m.expr, md.WV[r]), r, None)
         if m.shape == "column vector":
-            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.row)
+            return Meaning(_collapsed_derivative(m.expr, md.WV[r]), r, m.row)
         if m.shape == "row vector":
-            return Meaning(collapse(_deriv(m.expr, md.WV[r])), r, m.col)
+            return Meaning(_collapsed_derivative(m.expr, md.WV[r]), r, m.col)
         raise Unsupported("the gradient of a matrix (a third-order tensor)", pos)
 
 
@@ -655,6 +708,19 @@ def _free_indices(e: sp.Expr) -> set[sp.Symbol]:
     """Free index symbols of ``e`` (sizes and x, t excluded)."""
     return {s for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_integer
             and s.name[0] in nw.SIZES and s not in nw.SIZES.values()}
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _collapsed_derivative(expr: sp.Expr, var: sp.Expr) -> sp.Expr:
+    """``collapse(∂expr/∂var)``, memoised (pure; a candidate of a suggestion search differs
+    from the member it edits in one place, so most of its derivatives were taken before)."""
+    return collapse(_deriv(expr, var))
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _collapsed_r_operator(expr: sp.Expr) -> sp.Expr:
+    """``collapse(R{expr})`` (5.97), memoised like :func:`_collapsed_derivative`."""
+    return collapse(nw.r_operator(expr))
 
 
 def _deriv(expr: sp.Expr, var: sp.Expr) -> sp.Expr:

@@ -719,9 +719,9 @@ class _Lexer:
         """``\\stackrel{\\text{def}}{=}`` is ``:=``; ``\\overset{(5.92)}{=}`` is ``=`` with that reason."""
         above, q = self._arg(end, f"\\{name}")
         below, q = self._arg(q, f"\\{name}{{…}}")
-        rel = below.strip()
-        rel = _UNICODE_RELATIONS.get(rel) or (
-            _RELATIONS.get(rel[1:]) if rel.startswith("\\") else None)
+        written = below.strip()
+        rel = _UNICODE_RELATIONS.get(written) or (
+            _RELATIONS.get(written[1:]) if written.startswith("\\") else None)
         if rel is None:
             raise self._err(f"\\{name}{{…}}{{{below}}}: only a relation with a note above it "
                             "is understood", p)
@@ -1204,12 +1204,13 @@ def _close_integrals(toks: list[_Tok]) -> list[_Tok]:
     if not ends:
         return toks
     out: list[_Tok] = []
-    for k, tok in enumerate(toks + [None]):  # type: ignore[list-item]
+    padded: list[_Tok | None] = [*toks, None]
+    for k, next_tok in enumerate(padded):
         for _ in range(ends.get(k, 0)):
             at = toks[k - 1].end
             out.append(_Tok("INTEND", "", at, at))
-        if tok is not None:
-            out.append(tok)
+        if next_tok is not None:
+            out.append(next_tok)
     return out
 
 
@@ -1824,8 +1825,44 @@ class _TokenFeed(Lexer):
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """The LALR parser, its tables cached on disk by lark (``cache=``): building them takes
+    about a tenth of a second, loading them a few milliseconds.  The cache file's name holds a
+    hash of the grammar, the options and the versions of lark and Python, so a changed grammar
+    never loads stale tables; it lives in the user's own cache directory (never a shared
+    temporary directory: lark unpickles it).  Without a writable one, nothing is cached."""
     grammar = resources.files("symhess.notation").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", lexer=_TokenFeed, start="start")
+    return Lark(grammar, parser="lalr", lexer=_TokenFeed, start="start", cache=_cache_file(grammar))
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """``$XDG_CACHE_HOME/symhess/grammar-<hash>.lark`` (default ``~/.cache``), or False when
+    that directory cannot be made private to the user; ``SYMHESS_NO_CACHE=1`` turns it off.
+
+    >>> name = _cache_file("start: x")
+    >>> name is False or name.endswith(".lark")
+    True
+    """
+    import hashlib
+    import os
+    import sys
+
+    import lark
+
+    if os.environ.get("SYMHESS_NO_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "symhess")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            return False  # not ours alone: do not load pickles from it
+        if not os.access(folder, os.W_OK):
+            return False
+    except OSError:
+        return False
+    key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()
+    return os.path.join(folder, f"grammar-{key[:32]}.lark")
 
 
 def _describe(tok: Token) -> str:

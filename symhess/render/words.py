@@ -1,7 +1,8 @@
 """The handout's words in Japanese and English: headings, prose, verdict names, captions.
 
 Prose is plain text with ``$…$`` math (the LaTeX and Markdown renderers both use it).
-No formula of a result lives here: those come from the derivations.
+No formula of a result lives here: those come from the derivations; nor an equation's title:
+those are the catalogue's (:attr:`symhess.catalogue.Record.title_ja`).
 
 >>> words("ja").headings["1.4"]
 'ヘッセ行列の厳密な評価'
@@ -38,12 +39,11 @@ class Words:
     correspondence_caption: str
     correspondence_head: tuple[str, str]
     summary_heading: str
-    summary_head: tuple[str, str, str, str]
+    summary_head: tuple[str, str, str]           # equation, content, status
     summary_intro: str
     algorithm_intro: str
     checked_title: str
     checked_intro: str
-    titles: Mapping[str, str] = field(default_factory=dict)
     phrases: Mapping[str, str] = field(default_factory=dict)
     step_marks: Mapping[str, str] = field(default_factory=dict)
     residual: str = ""
@@ -160,43 +160,6 @@ _JA = Words(
     summary_intro="この資料に載せた式の検証結果をまとめる。",
     algorithm_intro="以下はループ形の参照実装のコードをそのまま組版したもの。"
                     "ベクトル化した実装と数値的に一致することを確かめている。",
-    titles=MappingProxyType({
-        "5.78": "前活性の二階微分から得るヘッセ行列の対角成分",
-        "5.79": "隠れユニットの前活性についての二階微分",
-        "5.80": "対角近似: 二階微分の逆伝播",
-        "5.83": "二乗和誤差のヘッセ行列",
-        "5.84": "外積による近似",
-        "5.85": "ロジスティックシグモイド出力と交差エントロピー誤差の場合",
-        "5.193": "演習 5.17: 連続な場合の二乗和誤差",
-        "5.194": "演習 5.17: 最適解では二階微分の項が消える",
-        "5.86": "外積近似のヘッセ行列",
-        "5.87": "データ点を 1 つ加えたときの更新",
-        "5.88": "Woodbury の恒等式",
-        "5.89": "逆行列の逐次更新",
-        "5.90": "中心差分による二階微分",
-        "5.91": "勾配の中心差分",
-        "5.92": "出力側の二階微分 $M_{kk'}$",
-        "5.93": "両方の重みが第二層にある",
-        "5.94": "両方の重みが第一層にある",
-        "5.95": "重みは 1 つの層に 1 つずつある",
-        "5.101": "R 順伝播: 隠れユニットの活性",
-        "5.102": "R 順伝播: 隠れユニットの出力",
-        "5.103": "R 順伝播: ネットワークの出力",
-        "5.106": "R 逆伝播: 出力ユニットの誤差",
-        "5.107": "R 逆伝播: 隠れユニットの誤差",
-        "5.110": "勾配の R: 第二層の重み",
-        "5.111": "勾配の R: 第一層の重み",
-        "ex5.23": "演習 5.23: 層を飛び越える結合があるとき",
-        "ex5.16": "演習 5.16: 出力が複数あるときの外積近似",
-        "5.112": "単純な荷重減衰は線形変換と無矛盾でない",
-        "5.113-5.117": "入力の変換 $x \\to ax + b$ を第一層の重みで吸収する",
-        "5.115-5.117": "入力の変換 $x \\to ax + b$ を第一層の重みで吸収する",
-        "5.118-5.120": "出力の変換 $y \\to cy + d$ を第二層の重みで吸収する",
-        "5.121": "二群の正則化項を不変に保つ $\\lambda_1, \\lambda_2$ の変換",
-        "5.122": "無矛盾な事前分布は変則: バイアスが制約されない",
-        "ex5.17": "演習 5.17: 連続な場合に二階微分の項が消えること",
-        "ex5.20": "演習 5.20: ソフトマックス出力と交差エントロピー誤差の外積近似",
-    }),
     phrases=MappingProxyType({
         "chain rule": "連鎖律",
         "product rule": "積の微分",
