@@ -1,7 +1,7 @@
 """symhess: derive and check PRML chapter-5 Hessian formulas symbolically and numerically.
 
->>> import symhess
->>> symhess.get("5.93").derive().verdict
+>>> import symhess, symhess.derive
+>>> symhess.derive.derive_entry("5.93").verdict
 'proved'
 >>> [s.verdict for s in symhess.check_text("$$ M_{kk'} = M_{k'k} $$").derivations[0].steps]
 ['proved']
@@ -58,6 +58,27 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext symhess``: show derivations and check reports as HTML/LaTeX in Jupyter."""
+    from .render.jupyter import register
+
+    register(ipython)
+
+
+def _register_in_running_ipython() -> None:
+    """In a running IPython, ``import symhess`` alone makes results display themselves."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    shell = sys.modules["IPython"].get_ipython()
+    if shell is not None and getattr(shell, "display_formatter", None) is not None:
+        load_ipython_extension(shell)
+
+
+_register_in_running_ipython()
 
 
 __all__ = [

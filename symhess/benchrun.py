@@ -9,7 +9,8 @@ Four groups, each timed as the median of several runs (nothing here prints; the 
     ``sympy.diff``, then ``.doit()``, ``simplify`` and ``simplify(a - b)`` against the
     textbook statement.  Both sides run in fresh worker processes (so no SymPy cache is
     shared), timed from after the imports; the naive side is capped by a timeout and a
-    capped run is reported as ">= cap".
+    capped run is reported as ">= cap".  Next to it, ``derive all``: every catalogue
+    equation derived and checked two ways, wall time against a 10 s target.
 (b) ``exact hessian vs autograd`` and (c) ``hvp R-operator vs autograd``: from
     :mod:`symhess.bench` (the NumPy engine against HIPS autograd).
 (d) ``check``: the bundled corpus, the cases of each kind of input, a file of real notes
@@ -44,6 +45,7 @@ __all__ = [
     "BenchRecord",
     "CORPUS",
     "CheckRecord",
+    "bench_derive_all",
     "check_speed",
     "naive_route",
     "ours_route",
@@ -58,6 +60,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "derivations"
 TARGET_FILE_S = 2.0  # a 20-step file within 2 s wall, interpreter start included
 TARGET_CORPUS_S = 3.0  # the whole bundled corpus within 3 s wall (reading real text stays fast)
 TARGET_CASES_S = 3.0  # the cases of each kind of input (26 files, 96 displays) within 3 s wall
+TARGET_DERIVE_ALL_S = 10.0  # `symhess derive all`: every catalogue equation within 10 s wall
 TARGET_NOTES_S = 3.0  # a file of real notes (50 displays) within 3 s wall (issue 11)
 NOTES_ENV = "SYMHESS_BENCH_NOTES"  # default of ``symhess bench --notes``: real notes are not shipped
 NAIVE_CAP_S = 600.0  # a naive run slower than this is reported as ">= cap"
@@ -355,6 +358,19 @@ def _wall(cmd: list[str], timeout: float = 120.0) -> float:
     return seconds
 
 
+def bench_derive_all(runs: int, progress: Progress | None = None) -> BenchRecord:
+    """Wall time of ``python -m symhess derive all --format json`` (every catalogue equation
+    derived and checked two ways; interpreter start included, a fresh process each run): the
+    median of ``runs`` runs against :data:`TARGET_DERIVE_ALL_S`."""
+    cmd = [sys.executable, "-m", "symhess", "derive", "all", "--format", "json", "--quiet"]
+    times = []
+    for run in range(runs):
+        _say(progress, f"derive all, run {run + 1}/{runs}")
+        times.append(_wall(cmd, timeout=600.0))
+    return target_record("derive all (every catalogue equation)", statistics.median(times),
+                         TARGET_DERIVE_ALL_S, note=f"median of {runs}")
+
+
 def check_speed(runs: int, targets: Sequence[tuple[str, Path, float]],
                 progress: Progress | None = None) -> list[CheckRecord]:
     """Wall time of ``python -m symhess check --quiet --format json PATH`` (interpreter start
@@ -470,6 +486,7 @@ def run_benchmarks(quick: bool = True, progress: Progress | None = None, *,
     records: list[BenchRecord] = []
     numbers = ("5.93",) if quick else ("5.93", "5.94", "5.95")
     records.append(bench_derive(numbers, runs=3, progress=progress))
+    records.append(bench_derive_all(1 if quick else 3, progress=progress))
     try:
         from . import bench
     except ImportError as exc:  # the numeric engine is optional for this suite

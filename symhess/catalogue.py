@@ -16,12 +16,8 @@ record and runs the recipe it names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .errors import UnknownEquation
-
-if TYPE_CHECKING:
-    from .results import DerivationResult
 
 __all__ = ["BOOK", "Entry", "Record", "ROLES", "entries", "get"]
 
@@ -76,16 +72,6 @@ class Record:
     single_pattern: bool = False
     figures: tuple[str, ...] = ()
     algorithms: tuple[str, ...] = ()
-
-    def derive(self) -> DerivationResult:
-        """Derive this equation: :func:`symhess.derive.derive_entry` (``symhess.get(n).derive()``).
-
-        The one import of :mod:`symhess.derive` here is at call time, so that importing the
-        catalogue never imports a recipe.
-        """
-        from .derive import derive_entry
-
-        return derive_entry(self.number)
 
 
 Entry = Record

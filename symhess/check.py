@@ -50,6 +50,7 @@ from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interp
 from .notation.parser import parse_chain, parse_condition, parse_display
 from .notation.unparse import latex
 from .printing import prml_latex
+from .results import ChainVerdict, Verdict
 from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, decided, search
 
 
@@ -73,15 +74,19 @@ def cited(justification: str | None) -> list[str]:
 class StepResult:
     """The verdict on one step of a chain.
 
-    ``verdict`` is ``proved``, ``verified``, ``approximation``, ``definition``, ``failed`` or
+    ``verdict`` (a :class:`~symhess.results.Verdict`; a plain string is converted) is
+    ``proved``, ``verified``, ``approximation``, ``definition``, ``failed`` or
     ``unsupported``; ``assumptions`` names every piece of context the verdict used
     (definitions in force, the error model and where it came from, conditions).
+
+    >>> StepResult(1, 3, 1, "proved", "").verdict is Verdict.PROVED
+    True
     """
 
     index: int
     line: int
     col: int
-    verdict: str
+    verdict: Verdict | str  # made a Verdict
     message: str
     justification: str | None = None
     assumptions: tuple[str, ...] = ()
@@ -95,22 +100,29 @@ class StepResult:
     lhs_expr: Any = field(default=None, compare=False, repr=False)
     rhs_expr: Any = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
 
 @dataclass(frozen=True)
 class DerivationReport:
     """All steps of one display block, and the block's overall verdict.
 
-    ``verdict`` is ``ok``, ``failed``, ``unsupported``, ``xfail`` or ``display`` (a display
-    with no relation to check: reported, never skipped in silence).
+    ``verdict`` (a :class:`~symhess.results.ChainVerdict`; a plain string is converted) is
+    ``ok``, ``failed``, ``unsupported``, ``xfail`` or ``display`` (a display with no relation
+    to check: reported, never skipped in silence).
     """
 
     path: str
     line: int
-    verdict: str
+    verdict: ChainVerdict | str  # made a ChainVerdict
     steps: tuple[StepResult, ...]
     xfail: str | None = None
     message: str = ""
     text: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", ChainVerdict(self.verdict))
 
     @property
     def first_failure(self) -> StepResult | None:
@@ -137,11 +149,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(d.verdict in ("ok", "xfail", "display") for d in self.derivations)
-
-    def _repr_html_(self) -> str:
-        """In Jupyter, the report as the HTML page of ``symhess check --format html``."""
-        from .render.html import report_html
-        return report_html(self, standalone=False)
 
     def summary(self) -> dict[str, int]:
         ders = self.derivations
@@ -506,7 +513,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         for c in conds:
             _condition(c, ctx, subs, assumptions)
     except (Unsupported, IllFormed) as exc:
-        return StepResult(verdict="unsupported", message=f"{exc.reason}{_at(exc.pos)}",
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"{exc.reason}{_at(exc.pos)}",
                           assumptions=tuple(assumptions), **base)
     for key in st.definitions:
         if key.endswith("@" + domain):
@@ -524,7 +531,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     if rel in ("\\to",):
         return _mapping(prev, cur, st, ctx, base)
     if rel not in ("=", ":=", "=:", "\\equiv", "\\simeq", "\\approx"):
-        return StepResult(verdict="unsupported", message=_unchecked_relation(rel), **base)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=_unchecked_relation(rel), **base)
     defining = rel in (":=", "\\equiv") or (rel == "=" and all(
         m.relation in ("", "\\to") for m in chain.members[:s]))
     if rel == "=:":
@@ -538,7 +545,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         try:
             od = decide_order(prev.expr, cur.expr)
         except Unsupported as exc:
-            return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+            return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
         return StepResult(verdict=od.verdict, message=od.message, residual_latex=od.residual_latex,
                           readings=("E an unspecified smooth function of the weights written; "
                                     "the others held fixed",), **base)
@@ -548,9 +555,9 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     except Unsupported as exc:
         if not cur.approximate and is_matrix_statement(prev.expr, cur.expr):
             return _matrix_step(prev.expr, cur.expr, st, base)
-        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
     except IllFormed as exc:
-        return StepResult(verdict="failed", message="not a well-formed expression: " + exc.reason
+        return StepResult(verdict=Verdict.FAILED, message="not a well-formed expression: " + exc.reason
                           + _at(exc.pos), **base)
     return _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
                   want_suggestion=in_place and job.suggest)
@@ -715,9 +722,9 @@ def _matrix_step(lhs: ast.Node, rhs: ast.Node, st: Setting, base: dict[str, Any]
     try:
         d = decide_matrices(lhs, rhs, st.matrices)  # type: ignore[arg-type]
     except NotMatrix as exc:
-        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
     except (np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError) as exc:
-        return StepResult(verdict="unsupported", message=f"not defined on random matrices: {exc}", **base)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"not defined on random matrices: {exc}", **base)
     cex = None
     if d.counterexample is not None:
         c = d.counterexample
@@ -780,10 +787,10 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         try:
             rhs = interpret(cur.expr, ctx)
         except (Unsupported, IllFormed) as exc:
-            return StepResult(verdict="unsupported", message=exc.reason, **base)
+            return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason, **base)
         d = decided(builtin, rhs)
         if d.verdict in _CHECKED:
-            return StepResult(verdict="definition", message=f"defines {node}, consistent with its "
+            return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node}, consistent with its "
                               f"built-in meaning ({d.verdict})", **base)
         return StepResult(verdict=d.verdict if d.verdict == "unsupported" else "failed",
                           message=f"a definition that contradicts the built-in meaning of {node}: "
@@ -791,7 +798,7 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
                           counterexample=d.counterexample, **base)
     if isinstance(node, ast.Symbol) and node.bold and not all(isinstance(i, ast.Index) for i in node.sub):
         _unread(node, None, st, f"line {line} defines it by a recurrence, which symhess does not expand", line)
-        return StepResult(verdict="definition", message=f"defines {node} by a recurrence; symhess does not "
+        return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node} by a recurrence; symhess does not "
                           "expand recurrences, so later steps that use it are not checked", **base)
     matrix = isinstance(node, ast.Symbol) and node.bold and is_matrix_statement(cur.expr) and all(
         isinstance(i, ast.Index) for i in node.sub)
@@ -801,22 +808,22 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         rhs = interpret(cur.expr, ctx)
     except (Unsupported, IllFormed) as exc:
         if matrix:
-            return StepResult(verdict="definition", message=f"defines {node} (a weight-space matrix) for "
+            return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node} (a weight-space matrix) for "
                               "the rest of the document", **base)
         _unread(node if isinstance(node, ast.Symbol) and call_key is None else None, call_key, st,
                 f"line {line}: {exc.reason}", line)
-        return StepResult(verdict="definition", message=f"defines {call_key or node}; its right side is not "
+        return StepResult(verdict=Verdict.DEFINITION, message=f"defines {call_key or node}; its right side is not "
                           f"read ({exc.reason}{_at(exc.pos)}), so later steps that use it are not checked",
                           **base)
     if open_e:
         key = "E@" + domain
         st.definitions[key] = rhs.expr
         st.notes[key] = f"E as defined at line {line}"
-        return StepResult(verdict="definition", message=f"defines E for the rest of the document "
+        return StepResult(verdict=Verdict.DEFINITION, message=f"defines E for the rest of the document "
                           f"({_domain_words(domain)})", **base)
     if call_key is not None:
         st.symbols[call_key] = ((), rhs, line)
-        return StepResult(verdict="definition", message=f"defines {call_key}", **base)
+        return StepResult(verdict=Verdict.DEFINITION, message=f"defines {call_key}", **base)
     assert isinstance(node, ast.Symbol)
     params: list[sp.Expr] = []
     for i in node.sub:
@@ -827,12 +834,12 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
             if isinstance(i, ast.Index):  # \mathbf{H}_N, \mathbf{H}_L: a count as parameter
                 params.append(sp.Symbol(i.letter + "'" * i.primes, integer=True))
                 continue
-            return StepResult(verdict="unsupported", message=f"defines {node}, whose subscript is not "
+            return StepResult(verdict=Verdict.UNSUPPORTED, message=f"defines {node}, whose subscript is not "
                               "an index", **base)
         params.append(nw.index(i.letter, i.primes))
     key = symbol_key(node)
     st.symbols[key] = (tuple(params), rhs, line)
-    return StepResult(verdict="definition", message=f"defines {node} for the rest of the document",
+    return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node} for the rest of the document",
                       **base)
 
 
@@ -855,16 +862,16 @@ def _define_error(cur: ast.Member, st: Setting, ctx: Context, base: dict[str, An
     try:
         rhs = interpret(cur.expr, Context(symbols=ctx.symbols))
     except (Unsupported, IllFormed) as exc:
-        return StepResult(verdict="unsupported", message="defines E_n, but its right side cannot be "
+        return StepResult(verdict=Verdict.UNSUPPORTED, message="defines E_n, but its right side cannot be "
                           f"read: {exc.reason}{_at(exc.pos)}", **base)
     if rhs.shape != "scalar":
-        return StepResult(verdict="failed", message=f"E_n must be a scalar, this is a {rhs.shape}", **base)
+        return StepResult(verdict=Verdict.FAILED, message=f"E_n must be a scalar, this is a {rhs.shape}", **base)
     st.user_error = replace(st.user_error, e_n=rhs.expr, line=base["line"])
     if st.user_error.model() is None:
         st.user_error = UserError()
-        return StepResult(verdict="unsupported", message="defines E_n, but not as a sum over the "
+        return StepResult(verdict=Verdict.UNSUPPORTED, message="defines E_n, but not as a sum over the "
                           "outputs k of a term in y_k and t_k, which is what symhess can use", **base)
-    return StepResult(verdict="definition", message="defines one pattern's error E_n for the rest of "
+    return StepResult(verdict=Verdict.DEFINITION, message="defines one pattern's error E_n for the rest of "
                       "the document (δ_k, M_kk' follow from it)", **base)
 
 
@@ -876,12 +883,12 @@ def _define_output(node: ast.Symbol, cur: ast.Member, st: Setting, ctx: Context,
         return None
     k = nw.index("k", node.sub[0].primes)  # type: ignore[union-attr]
     if rhs == nw.A_OUT[k]:
-        return StepResult(verdict="definition", message="linear outputs y_k = a_k", **base)
+        return StepResult(verdict=Verdict.DEFINITION, message="linear outputs y_k = a_k", **base)
     g = output_function(rhs, k)
     if g is None:
         return None
     st.user_error = replace(st.user_error, output=g)
-    return StepResult(verdict="definition", message="defines the output activation y_k = g(a_k) "
+    return StepResult(verdict=Verdict.DEFINITION, message="defines the output activation y_k = g(a_k) "
                       "for the rest of the document", **base)
 
 
@@ -898,35 +905,35 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
     try:
         t = transformation(node, cur.expr)
     except Unsupported as exc:
-        return StepResult(verdict="unsupported", message=exc.reason + _at(exc.pos), **base)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
     quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
-        return StepResult(verdict="definition", message=f"the transformation {t.key} \\to {latex(cur.expr)} "
+        return StepResult(verdict=Verdict.DEFINITION, message=f"the transformation {t.key} \\to {latex(cur.expr)} "
                           "is in force for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
     named, _line = st.named[num]
     if not any(k.startswith("w_") for k in st.mappings):
-        return StepResult(verdict="unsupported", message=f"a rescaling of {t.key}, but no transformation "
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key}, but no transformation "
                           f"of the weights is in force to check ({num}) against (write it first, e.g. "
                           r"w_{ji} \rightarrow \frac{1}{a} w_{ji})", **base)
     try:
         res = check_rescaling(named, t, st.mappings)
     except Unsupported as exc:
-        return StepResult(verdict="unsupported", message=f"a rescaling of {t.key}, but ({num}) cannot be "
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key}, but ({num}) cannot be "
                           f"checked for invariance: {exc.reason}", **base)
     rec = cat.BOOK.get(num)
     base = dict(base)
     base["assumptions"] = tuple(base.get("assumptions", ())) + (
         f"the transformations in force: {', '.join(st.mappings) or 'none'}",)
     if res.holds:
-        return StepResult(verdict="proved", message=f"leaves ({num}) invariant under the "
+        return StepResult(verdict=Verdict.PROVED, message=f"leaves ({num}) invariant under the "
                           f"transformations in force: {res.message}", **base)
     msg = f"does not leave ({num}) invariant under the transformations in force: {res.message}"
     if rec is not None and rec.erratum_note:
         msg += f" — {rec.erratum_note}"
-    return StepResult(verdict="failed", message=msg, residual_latex=res.residual_latex, **base)
+    return StepResult(verdict=Verdict.FAILED, message=msg, residual_latex=res.residual_latex, **base)
 
 
 def _symbols_in(node: object) -> set[str]:

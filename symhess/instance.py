@@ -278,7 +278,7 @@ def _smooth_functions(activation: str, error: str, K: int, seed: int) -> tuple[A
 def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
     if cfg.skip:
         raise ValueError("instances of the network with skip-layer weights are not provided")
-    D, M, K, b = int(cfg.D), int(cfg.M), int(cfg.K), int(cfg.bias)
+    D, K = int(cfg.D), int(cfg.K)
     weights = tuple((q.base, int(q.indices[0]), int(q.indices[1])) for q in cfg.weights())
     wsyms = tuple(sp.Symbol(f"w{1 if base == nw.W1 else 2}_{a}_{c}")
                   for base, a, c in weights)
@@ -286,10 +286,11 @@ def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
     xs = tuple(sp.Symbol(f"x_{q}") for q in range(1, D + 1))
     ts = tuple(sp.Symbol(f"t_{q}") for q in range(1, K + 1))
     hx, A, E_of_A, act, err = _smooth_functions(cfg.activation, cfg.error, K, seed)
-    x_full = [sp.S.One, *xs]
-    a1 = [sum(W[(nw.W1, jj, ii)] * x_full[ii] for ii in range(1 - b, D + 1)) for jj in range(1, M + 1)]
-    z_full = [sp.S.One, *(hx.subs(_U, aj) for aj in a1)]
-    a2 = [sum(W[(nw.W2, kk, jj)] * z_full[jj] for jj in range(1 - b, M + 1)) for kk in range(1, K + 1)]
+    # the network written out in the plain symbols, with this instance's h
+    layer = {base: {(a, c): s for (b_, a, c), s in W.items() if b_ == base} for base in (nw.W1, nw.W2)}
+    net = nw.written_out(cfg, lambda u: hx.subs(_U, u), w1=layer[nw.W1], w2=layer[nw.W2],
+                         x=(sp.S.One, *xs))
+    a2 = net.a_out[1:]
     # E written out in the weights only when the brute-force Hessian is first asked for
     hess = _LazyHessian(lambda: E_of_A.subs(dict(zip(A, a2))), wsyms, xs, ts)
     return _Compiled(weights, wsyms, xs, ts, hess, act, err)

@@ -45,7 +45,7 @@ from .notation import ast
 from .notation.interpret import Context, IllFormed, Unsupported, interpret
 from .notation.parser import parse_chain
 from .notation.unparse import latex
-from .suggest import LIMIT, Search, StepJudge, Suggestion, search
+from .suggest import LIMIT, change_layer, Search, StepJudge, Suggestion, search
 
 __all__ = [
     "MutantRecord",
@@ -130,29 +130,6 @@ def _h_primes(node: ast.Node) -> Rewrite:
         yield f"{latex(node)} → {latex(new)}", new
 
 
-_LAYER_LETTERS = {"kj": ("j", "i", 1), "ji": ("k", "j", 2)}
-_OTHER_LETTER = {"j": "k", "k": "j"}
-
-
-def _change_layer(node: ast.Node) -> Rewrite:
-    if not isinstance(node, ast.Symbol) or not node.sub or node.bold:
-        return
-    idx = [i for i in node.sub if isinstance(i, ast.Index)]
-    if len(idx) != len(node.sub):
-        return
-    letters = "".join(i.letter for i in idx)
-    new: ast.Symbol | None = None
-    if node.name == "w" and letters in _LAYER_LETTERS:
-        first, second, layer = _LAYER_LETTERS[letters]
-        sub = tuple(replace(i, letter=c) for i, c in zip(idx, (first, second)))
-        new = replace(node, sub=sub, layer=None if node.layer is None else layer)
-    elif (node.name in ("a", "delta") and len(letters) == 1 and letters in _OTHER_LETTER
-          or node.name == "I" and letters in ("jj", "kk")):
-        new = replace(node, sub=tuple(replace(i, letter=_OTHER_LETTER[i.letter]) for i in idx))
-    if new is not None:
-        yield f"{node} → {new}", new
-
-
 def _double_term(node: ast.Node) -> Rewrite:
     if isinstance(node, ast.Add):
         for pos, term in enumerate(node.terms):
@@ -174,7 +151,7 @@ OPERATORS: tuple[Operator, ...] = (
     Operator("flip sign", _flip_sign, _negate),
     Operator("prime/unprime index", _prime_index),
     Operator("h' <-> h''", _h_primes),
-    Operator("change layer", _change_layer),
+    Operator("change layer", change_layer),
     Operator("double term", _double_term, _double_member),
 )
 

@@ -16,7 +16,7 @@ Sum(w1[j, i]*x[i], (i, 0, D))
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import sympy as sp
 
@@ -223,14 +223,6 @@ def error_chain(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None
     return None
 
 
-def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
-    """Pearlmutter's R{·} = vᵀ∇ on a network expression (PRML 5.97), before collapsing: see
-    :func:`symhess.calculus.r_operator`, the one R{·} (kept here for existing callers)."""
-    from .calculus import r_operator as _r
-
-    return _r(expr, avoid)
-
-
 def sum_of_squares(expr: sp.Expr) -> sp.Expr:
     """``expr`` for the sum-of-squares error with linear outputs (PRML 5.104):
     E_n = ½Σ_k (a_k − t_k)², so δ_k = y_k − t_k, M_kk' = I_kk' and higher derivatives vanish.
@@ -326,3 +318,51 @@ class NetworkConfig:
     @property
     def is_concrete(self) -> bool:
         return all(isinstance(s, int) for s in (self.D, self.M, self.K))
+
+
+class Subscriptable(Protocol):
+    """Anything indexed like PRML's symbols: an ``IndexedBase`` (``w[j, i]``), or a mapping or
+    sequence holding concrete entries under the same indices."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class WrittenOut:
+    """The network at concrete sizes: ``a[j]`` (5.62), ``z[j]`` (5.63) and ``a_out[k]`` (5.64,
+    with the skip-layer term when there is one) as expressions in the weights and inputs,
+    indexed like PRML's symbols.  Index 0: ``z[0] = 1``, the bias unit (used only with biases);
+    ``a[0]`` and ``a_out[0]`` are 0 and unused."""
+
+    a: tuple[sp.Expr, ...]
+    z: tuple[sp.Expr, ...]
+    a_out: tuple[sp.Expr, ...]
+
+
+def written_out(cfg: NetworkConfig, act: Any = h, w1: Subscriptable = W1, w2: Subscriptable = W2,
+                ws: Subscriptable = W3, x: Subscriptable = X) -> WrittenOut:
+    """The network of ``cfg`` (integer sizes) written out: every sum expanded, ``x_0 = z_0 = 1``
+    with biases, the skip-layer term ``Σ_i w^{(s)}_ki x_i`` with ``cfg.skip``.
+
+    ``act`` is the activation (a callable on SymPy expressions; default the unspecified ``h``);
+    ``w1``, ``w2``, ``ws``, ``x`` what stands for the weights and inputs (default the network's
+    symbols; a dict or a tuple under PRML's indices writes out other weights: transformed ones,
+    plain symbols).  The one writing-out of the network at sizes; recipes and the numeric
+    reference (:mod:`symhess.instance`) build on it.
+
+    >>> written_out(NetworkConfig(1, 1, 1, bias=False)).a_out[1]
+    h(w1[1, 1]*x[1])*w2[1, 1]
+    >>> net = written_out(NetworkConfig(1, 1, 2, skip=True))
+    >>> net.a[1], net.a_out[2]
+    (w1[1, 0] + w1[1, 1]*x[1], h(w1[1, 0] + w1[1, 1]*x[1])*w2[2, 1] + w2[2, 0] + w3[2, 1]*x[1])
+    """
+    if not cfg.is_concrete:
+        raise ValueError(f"writing the network out needs integer sizes, got D={cfg.D}, M={cfg.M}, K={cfg.K}")
+    D, M, K, lo = int(cfg.D), int(cfg.M), int(cfg.K), cfg.lo
+    inputs = {ii: (sp.S.One if ii == 0 else x[ii]) for ii in range(lo, D + 1)}
+    a = (sp.S.Zero, *(sum(w1[jj, ii] * inputs[ii] for ii in inputs) for jj in range(1, M + 1)))
+    z = (sp.S.One, *(act(a[jj]) for jj in range(1, M + 1)))
+    a_out = (sp.S.Zero, *(sum(w2[kk, jj] * z[jj] for jj in range(lo, M + 1))
+                          + (sum(ws[kk, ii] * x[ii] for ii in range(1, D + 1)) if cfg.skip else 0)
+                          for kk in range(1, K + 1)))
+    return WrittenOut(a, z, a_out)

@@ -25,6 +25,27 @@ class Verdict(StrEnum):
     FAILED = "failed"
     UNSUPPORTED = "unsupported"
     ERRATUM = "erratum"
+    DEFINITION = "definition"  # a checked step that puts a definition in force (nothing to prove)
+
+
+class ChainVerdict(StrEnum):
+    """The verdict on a whole display block (a chain of steps) in ``symhess check``.
+
+    ``ok``: every step holds; ``xfail``: a block marked as a known wrong attempt fails, as
+    expected; ``display``: a display with no relation to check (reported, never skipped).
+
+    >>> ChainVerdict.OK == "ok", ChainVerdict("xfail").name
+    (True, 'XFAIL')
+    """
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    OK = "ok"
+    FAILED = "failed"
+    UNSUPPORTED = "unsupported"
+    XFAIL = "xfail"
+    DISPLAY = "display"
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,25 @@ class NumericCheck:
     points: int
     max_rel_error: float
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A recipe's derivation of one quantity: its step chain, what it arrives at, and whether
+    that holds (proved equal to the form it is compared with).
+
+    ``result`` is a SymPy expression, or a tuple of them when the chain solves for several
+    unknowns at once (a weight and its bias; ``λ̃1`` and ``λ̃2``).  A recipe wraps it into a
+    :class:`DerivationResult` for its catalogue entry.
+
+    >>> d = Derived((Step("a", None, ""), Step("b")), "b", True)
+    >>> d.holds, d.steps[-1].latex
+    (True, 'b')
+    """
+
+    steps: tuple[Step, ...]
+    result: Any
+    holds: bool = True
 
 
 def _pairs(values: dict[str, Any]) -> str:
@@ -234,22 +274,3 @@ class DerivationResult:
             lines.append(f"{lhs} &{s.relation} {s.latex}{just}")
             lhs = ""
         return " \\\\\n".join(lines)
-
-    def _repr_latex_(self) -> str:
-        r"""Jupyter (LaTeX): the chain, then the verdict as a text line of the display.
-
-        >>> r = DerivationResult("x", "t", "a=b", "proved", (Step("a", None, ""), Step("b")), None, 0.0)
-        >>> r._repr_latex_()
-        '$$\\begin{aligned}a &= b \\\\ &\\text{(x) t: ✓ proved}\\end{aligned}$$'
-        """
-        from .render.text import mark
-
-        head = f"({self.equation}) {self.title}: {mark(self.verdict)}".replace("{", "(").replace("}", ")")
-        return ("$$\\begin{aligned}" + self.chain_latex() + " \\\\ &\\text{" + head + "}"
-                + "\\end{aligned}$$")
-
-    def _repr_html_(self) -> str:
-        """Jupyter: title, verdict, the chain in MathML, the erratum and the numeric check."""
-        from .render.html import derivation_html
-
-        return derivation_html(self)

@@ -221,10 +221,39 @@ def _h_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:
             yield f"changes {latex(node)} to {latex(new)}", new
 
 
-def _layer_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:
-    from .mutate import _change_layer
+_LAYER_LETTERS = {"kj": ("j", "i", 1), "ji": ("k", "j", 2)}
+_OTHER_LETTER = {"j": "k", "k": "j"}
 
-    for _, new in _change_layer(node):
+
+def change_layer(node: ast.Node) -> Iterator[tuple[str, ast.Node]]:
+    """The same quantity one layer over: ``w_{kj}^{(2)} ↔ w_{ji}^{(1)}``, ``a_j ↔ a_k``,
+    ``δ_j ↔ δ_k``, ``I_{jj'} ↔ I_{kk'}`` — an edit of the suggestion search and an operator of
+    mutation testing (:mod:`symhess.mutate`).
+
+    >>> from symhess.notation.parser import parse_chain
+    >>> [str(n) for _, n in change_layer(parse_chain("w_{kj}^{(2)} = 0").members[0].expr)]
+    ['w_{ji}^{(1)}']
+    """
+    if not isinstance(node, ast.Symbol) or not node.sub or node.bold:
+        return
+    idx = [i for i in node.sub if isinstance(i, ast.Index)]
+    if len(idx) != len(node.sub):
+        return
+    letters = "".join(i.letter for i in idx)
+    new: ast.Symbol | None = None
+    if node.name == "w" and letters in _LAYER_LETTERS:
+        first, second, layer = _LAYER_LETTERS[letters]
+        sub = tuple(replace(i, letter=c) for i, c in zip(idx, (first, second)))
+        new = replace(node, sub=sub, layer=None if node.layer is None else layer)
+    elif (node.name in ("a", "delta") and len(letters) == 1 and letters in _OTHER_LETTER
+          or node.name == "I" and letters in ("jj", "kk")):
+        new = replace(node, sub=tuple(replace(i, letter=_OTHER_LETTER[i.letter]) for i in idx))
+    if new is not None:
+        yield f"{node} → {new}", new
+
+
+def _layer_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:
+    for _, new in change_layer(node):
         yield f"changes {node} to {new}", new
 
 

@@ -87,7 +87,12 @@ def test_run_benchmarks_groups_and_the_cli_json(monkeypatch: pytest.MonkeyPatch,
         calls.append(("check", runs))
         return [target_record("check 20-step file", 0.5, 2.0)]
 
+    def fake_derive_all(runs, progress=None):
+        calls.append(("derive all", runs))
+        return target_record("derive all", 5.0, 10.0)
+
     monkeypatch.setattr(benchrun, "bench_derive", fake_derive)
+    monkeypatch.setattr(benchrun, "bench_derive_all", fake_derive_all)
     monkeypatch.setattr(benchrun, "bench_check", fake_check)
     from symhess import bench
     monkeypatch.setattr(bench, "bench_exact_hessian",
@@ -96,16 +101,17 @@ def test_run_benchmarks_groups_and_the_cli_json(monkeypatch: pytest.MonkeyPatch,
                         lambda *a, **k: bench.BenchRecord("hvp", 0.01, "autograd.hvp", 0.02))
     seen: list[str] = []
     quick = benchrun.run_benchmarks(quick=True, progress=seen.append)
-    assert [r.name for r in quick] == ["derive", "exact", "hvp", "check 20-step file"]
-    assert calls == [("derive", ("5.93",), 3), ("check", 3)]
+    assert [r.name for r in quick] == ["derive", "derive all", "exact", "hvp", "check 20-step file"]
+    assert calls == [("derive", ("5.93",), 3), ("derive all", 1), ("check", 3)]
     assert seen  # progress was reported
     full = benchrun.run_benchmarks(quick=False, progress=None)
-    assert [r.name for r in full] == ["derive", "exact", "hvp", "exact", "hvp", "check 20-step file"]
-    assert calls[2] == ("derive", ("5.93", "5.94", "5.95"), 3)
+    assert [r.name for r in full] == ["derive", "derive all", "exact", "hvp", "exact", "hvp",
+                                      "check 20-step file"]
+    assert calls[3:5] == [("derive", ("5.93", "5.94", "5.95"), 3), ("derive all", 3)]
     assert cli_main(["bench", "--quick", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [set(b) for b in out["benchmarks"]] == [
-        {"name", "ours_s", "baseline", "baseline_s", "ratio"}] * 4
+        {"name", "ours_s", "baseline", "baseline_s", "ratio"}] * 5
     assert out["benchmarks"][0]["ratio"] == pytest.approx(10.0)
 
 

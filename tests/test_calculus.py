@@ -107,7 +107,6 @@ def test_r_operator_through_definitions_is_v_dot_gradient() -> None:
 
     r = collapse(r_operator(A_HID[j]))  # R{a_j} = Σ_i v_ji x_i (5.101), x_0 = 1 included
     assert r.has(nw.V1) and not r.has(nw.R)
-    assert nw.r_operator(A_HID[j]) == r_operator(A_HID[j])  # one operator, two names
 
 
 def test_on_line_moves_weights_and_layer_quantities() -> None:

@@ -93,7 +93,13 @@ def test_derive_entry_carries_the_catalogue_title(monkeypatch: pytest.MonkeyPatc
     result = derive.derive_entry("5.93")
     assert result.title == BOOK["5.93"].title == "Both weights in the second layer"
     assert (result.equation, result.statement_latex, result.verdict) == ("5.93", "s", "proved")
-    assert get("5.93").derive().title == BOOK["5.93"].title          # the public spelling
+
+
+def test_a_recipe_leaves_the_title_to_the_catalogue() -> None:
+    from symhess import derive
+
+    assert derive.RECIPES["exact.derive_block(5.93)"]().title == ""
+    assert derive.derive_entry("5.93").title == BOOK["5.93"].title
 
 
 def _imported_after(statement: str) -> list[str]:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from symhess.derive import derive_entry
 from symhess import network as nw
-from symhess.catalogue import get
 from symhess.derive import diag as dg
 from symhess.numeric import Shape, exact_hessian, random_activation, random_error
 
@@ -20,7 +20,7 @@ A = nw.A_HID[j]
 @pytest.mark.parametrize(("number", "verdict"), [("5.78", "proved"), ("5.79", "proved"),
                                                  ("5.80", "approximation")])
 def test_verdicts(number, verdict):
-    r = get(number).derive()
+    r = derive_entry(number)
     assert r.verdict == verdict
     assert r.numeric is not None and r.numeric.max_rel_error < 1e-12
     assert r.steps[0].relation == ""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symhess.catalogue import get
+from symhess.derive import derive_entry
 from symhess.derive import finite as fd
 
 W_R, W_S, EPS = fd.W_R, fd.W_S, fd.EPS
@@ -20,7 +20,7 @@ def d(*variables):
 
 @pytest.mark.parametrize("number", ["5.90", "5.91"])
 def test_entries_are_proved(number):
-    r = get(number).derive()
+    r = derive_entry(number)
     assert r.verdict == "proved"
     assert r.numeric is not None and r.numeric.max_rel_error < 1e-15
     assert r.steps[-1].latex.endswith(r"O\left(\epsilon^{2}\right)")

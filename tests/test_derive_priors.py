@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from symhess.derive import derive_entry
 from symhess.catalogue import get
 from symhess.derive import priors as p
 from symhess.equivalence import proved_zero as vanishes
@@ -23,18 +24,20 @@ def rng() -> np.random.Generator:
 # --------------------------------------------------------------------------- 5.115–5.120
 def test_input_rules_are_solved_for_and_equal_prml_5_116_5_117():
     rules = p.weight_rules("input")
-    assert vanishes(rules.weight - p.w1[p.j, p.i] / A)
-    assert vanishes(rules.bias - (p.w1[p.j, 0] - B / A * sp.Sum(p.w1[p.j, p.i], (p.i, 1, p.D))))
+    weight, bias = rules.result
+    assert vanishes(weight - p.w1[p.j, p.i] / A)
+    assert vanishes(bias - (p.w1[p.j, 0] - B / A * sp.Sum(p.w1[p.j, p.i], (p.i, 1, p.D))))
     # a wrong bias rule (the shift term dropped) is told apart
-    assert not vanishes(rules.bias - p.w1[p.j, 0])
+    assert not vanishes(bias - p.w1[p.j, 0])
     assert rules.steps[0].relation == "" and rules.steps[-1].latex == "a_{j}"
     assert rules.steps[2].justification == "(5.115)"
 
 
 def test_output_rules_are_solved_for_and_equal_prml_5_119_5_120():
     rules = p.weight_rules("output")
-    assert sp.expand(rules.weight - C * p.w2[p.k, p.j]) == 0
-    assert sp.expand(rules.bias - (C * p.w2[p.k, 0] + DD)) == 0
+    weight, bias = rules.result
+    assert sp.expand(weight - C * p.w2[p.k, p.j]) == 0
+    assert sp.expand(bias - (C * p.w2[p.k, 0] + DD)) == 0
     assert rules.steps[-1].latex == "c y_{k} + d"
 
 
@@ -60,7 +63,7 @@ def test_a_wrong_weight_rule_changes_the_network_numerically(rng):
 
 @pytest.mark.parametrize("number", ["5.115-5.117", "5.118-5.120"])
 def test_transformation_entries_proved(number):
-    r = get(number).derive()
+    r = derive_entry(number)
     assert r.verdict == "proved"
     assert r.numeric.max_rel_error < 1e-12 and r.numeric.points >= 9
     json.dumps(r.to_json())
@@ -69,17 +72,18 @@ def test_transformation_entries_proved(number):
 # --------------------------------------------------------------------------- 5.121
 def test_rescaling_is_derived_a_squared_and_c_to_minus_two():
     r = p.rescaling()
-    assert sp.simplify(r.lam1 - A**2 * LAM1) == 0
-    assert sp.simplify(r.lam2 - LAM2 / C**2) == 0
+    lam1, lam2 = r.result
+    assert sp.simplify(lam1 - A**2 * LAM1) == 0
+    assert sp.simplify(lam2 - LAM2 / C**2) == 0
     # PRML's a^{1/2}, c^{-1/2} is contradicted
-    assert sp.simplify(r.lam1 - sp.sqrt(A) * LAM1) != 0
+    assert sp.simplify(lam1 - sp.sqrt(A) * LAM1) != 0
     assert r.steps[-1].latex.count("\\lambda_{") == 2  # back to the original lambdas
 
 
 def test_rescaling_for_the_unweighted_objective_under_output_scaling():
-    r = p.rescaling(C**2)
-    assert sp.simplify(r.lam1 - A**2 * C**2 * LAM1) == 0
-    assert sp.simplify(r.lam2 - LAM2) == 0
+    lam1, lam2 = p.rescaling(C**2).result
+    assert sp.simplify(lam1 - A**2 * C**2 * LAM1) == 0
+    assert sp.simplify(lam2 - LAM2) == 0
 
 
 def test_regulariser_values_under_derived_and_textbook_rescaling():
@@ -90,7 +94,7 @@ def test_regulariser_values_under_derived_and_textbook_rescaling():
 
 
 def test_entry_5_121_is_an_erratum_with_the_corrected_form():
-    r = get("5.121").derive()
+    r = derive_entry("5.121")
     assert r.verdict == "erratum"
     assert any("Corrected form" in n and "a^{2}" in n and "c^{-2}" in n for n in r.notes)
     assert r.numeric.max_rel_error < 1e-8  # the derived rescaling holds
@@ -122,7 +126,7 @@ def test_output_scaling_needs_beta_over_c_squared_with_the_derived_rescaling():
 
 
 def test_entry_5_112_counterexample():
-    r = get("5.112").derive()
+    r = derive_entry("5.112")
     assert r.verdict == "proved"
     assert r.steps[-1].latex == "- \\frac{3}{8}"
     assert r.numeric.max_rel_error < 1e-8
@@ -130,7 +134,7 @@ def test_entry_5_112_counterexample():
 
 # --------------------------------------------------------------------------- 5.122
 def test_entry_5_122_improper_prior():
-    r = get("5.122").derive()
+    r = derive_entry("5.122")
     assert r.verdict == "proved"
     assert r.steps[-1].latex == "\\infty"
     assert "\\infty^{K + M}" in r.steps[-2].latex

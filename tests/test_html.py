@@ -177,9 +177,26 @@ def test_jupyter_reprs_show_the_verdict() -> None:
     r = DerivationResult("5.95", "one in each layer", "s", "erratum", (Step("A", None, ""), Step("B", "chain rule")),
                          None, 0.1, erratum=Erratum("A = x", "A = y", "j \\neq j'",
                                                      BookCounterexample({"D": 2}, {"j": 1, "j'": 2}, 1.0, 2.0)))
-    page = r._repr_html_()
+    from symhess.render.jupyter import derivation_html, derivation_latex
+
+    page = derivation_html(r)
     assert "⚠ erratum" in page and "PRML prints" in page and "wrong for" in page and "<math" in page
-    assert "⚠ erratum" in r._repr_latex_()
+    assert "⚠ erratum" in derivation_latex(r)
+
+
+def test_import_in_a_running_ipython_registers_the_display_formatters() -> None:
+    import subprocess
+    import sys
+
+    pytest.importorskip("IPython")
+    code = ("from IPython.testing.globalipapp import start_ipython; ip = start_ipython(); "
+            "ip.display_formatter.active_types = ['text/plain', 'text/html', 'text/latex']; "
+            "import symhess, symhess.derive; r = symhess.derive.derive_entry('5.94'); "
+            "data, _ = ip.display_formatter.format(r); "
+            "print('text/html' in data and '<math' in data['text/html'], "
+            "data.get('text/latex', '').startswith('$$'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.stdout.split()[-2:] == ["True", "True"], out.stdout + out.stderr
 
 
 def test_report_fragment_for_jupyter(notes: Path) -> None:

@@ -10,7 +10,7 @@ from symhess import network as nw
 from symhess.calculus import provably_equal
 from symhess.notation.interpret import Context, IllFormed, Unsupported, interpret
 from symhess.notation.parser import parse_chain
-from symhess.network import A_HID, A_OUT, DELTA, MM, W1, W2, X, Z, hp, i, ip, j, jp, k, kp
+from symhess.network import A_HID, A_OUT, DELTA, MM, W1, W2, X, Z, hp, i, j, jp, k, kp
 
 KD = sp.KroneckerDelta
 K = nw.SIZES["k"]

@@ -14,7 +14,7 @@ from symhess import network as nw
 from symhess.calculus import collapse, derivative, provably_equal
 from symhess.check import check_text
 from symhess.equivalence import decide
-from symhess.network import DELTA, MM, W1, W2, X, Z, hp, i, j, jp, k, kp
+from symhess.network import DELTA, W1, W2, Z, i, j, jp, k, kp
 from symhess.notation.interpret import COL, ROW, Meaning
 
 KD = sp.KroneckerDelta

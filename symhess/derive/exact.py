@@ -36,7 +36,6 @@ class Block:
     """One Hessian block: the two weights and PRML's printed statement."""
 
     number: str
-    title: str
     v1: sp.Indexed
     v2: sp.Indexed
     statement: sp.Expr
@@ -48,13 +47,13 @@ def _s(body: sp.Expr, idx: sp.Symbol) -> sp.Sum:
 
 
 BLOCKS: dict[str, Block] = {
-    "5.93": Block("5.93", "Both weights in the second layer", W2[k, j], W2[kp, jp],
+    "5.93": Block("5.93", W2[k, j], W2[kp, jp],
                   Z[j] * Z[jp] * MM[k, kp]),
-    "5.94": Block("5.94", "Both weights in the first layer", W1[j, i], W1[jp, ip],
+    "5.94": Block("5.94", W1[j, i], W1[jp, ip],
                   X[i] * X[ip] * hpp(A_HID[jp]) * sp.KroneckerDelta(j, jp) * _s(W2[k, jp] * DELTA[k], k)
                   + X[i] * X[ip] * hp(A_HID[jp]) * hp(A_HID[j])
                   * _s(_s(W2[kp, jp] * W2[k, j] * MM[k, kp], kp), k)),
-    "5.95": Block("5.95", "One weight in each layer", W1[j, i], W2[k, jp],
+    "5.95": Block("5.95", W1[j, i], W2[k, jp],
                   X[i] * hp(A_HID[jp]) * (DELTA[k] * sp.KroneckerDelta(j, jp)
                                           + Z[j] * _s(W2[kp, jp] * MM[k, kp], kp)),
                   note="PRML prints H_{kk'} for M_{kk'} in 5.95; read as M_{kk'} (5.92)."),
@@ -187,7 +186,7 @@ def derive_block(block: Block) -> DerivationResult:
             notes.append("the corrected form is the derived result: checked against the "
                          "brute-force Hessian above")
     return DerivationResult(
-        equation=block.number, title=block.title, statement_latex=
+        equation=block.number, title="", statement_latex=
         f"{second_derivative_latex(block.v1, block.v2)} = {prml_latex(block.statement)}",
         verdict=verdict, steps=steps, numeric=numeric, seconds=time.perf_counter() - t0,
         notes=tuple(notes), erratum=erratum)

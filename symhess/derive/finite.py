@@ -204,7 +204,7 @@ STATEMENT_5_91 = (r"\frac{\partial^2 E}{\partial w_{ji} \partial w_{lk}} = \frac
                   r"\frac{\partial E}{\partial w_{ji}}(w_{lk}-\epsilon)\right\} + O(\epsilon^2)")
 
 
-def _derive(number: str, title: str, statement: str, stencil: Stencil, claimed_order: int,
+def _derive(number: str, statement: str, stencil: Stencil, claimed_order: int,
             method: str) -> DerivationResult:
     t0 = time.perf_counter()
     orders = {same: series_order(stencil, same) for same in (False, True)}
@@ -230,7 +230,7 @@ def _derive(number: str, title: str, statement: str, stencil: Stencil, claimed_o
     numeric = NumericCheck(({"D": 2, "M": 3, "K": 2, "N": 8, "W": 17},), len(eps), coeff_err,
                            "predicted leading error coefficient vs (quotient - exact)/eps^2 for a concrete "
                            "smooth E(u, v), mpmath 80 digits, eps = 1e-10, r != s and r = s")
-    return DerivationResult(number, title, statement, verdict, steps, numeric, time.perf_counter() - t0,
+    return DerivationResult(number, "", statement, verdict, steps, numeric, time.perf_counter() - t0,
                             tuple(notes))
 
 
@@ -289,13 +289,13 @@ def _series_coefficient_check(stencil: Stencil) -> float:
 
 def derive_5_90(stencil: Stencil | None = None) -> DerivationResult:
     """PRML 5.90: central differences of E, error O(ε²) (``stencil`` replaces PRML's)."""
-    return _derive("5.90", "Hessian by central differences of the error", STATEMENT_5_90,
+    return _derive("5.90", STATEMENT_5_90,
                    STENCIL_5_90 if stencil is None else stencil, 2, "E")
 
 
 def derive_5_91(stencil: Stencil | None = None) -> DerivationResult:
     """PRML 5.91: central differences of the gradient, error O(ε²)."""
-    return _derive("5.91", "Hessian by central differences of the gradient", STATEMENT_5_91,
+    return _derive("5.91", STATEMENT_5_91,
                    STENCIL_5_91 if stencil is None else stencil, 2, "gradient")
 
 

@@ -219,13 +219,13 @@ def _corrected(exact: sp.Expr, dropped: sp.Expr | None) -> str:
     return text
 
 
-def _result(exact: sp.Expr, dropped: sp.Expr | None, number: str, title: str, statement: str,
+def _result(exact: sp.Expr, dropped: sp.Expr | None, number: str, statement: str,
             verdict: Verdict | str, steps: tuple[Step, ...], numeric: NumericCheck, t0: float,
             notes: tuple[str, ...], assumptions: tuple[str, ...] = ()) -> DerivationResult:
     """The result of an approximation recipe; a failed one notes what the derivation gives."""
     if verdict == "failed":
         notes += (_corrected(exact, dropped),)
-    return DerivationResult(number, title, statement, verdict, steps, numeric, time.perf_counter() - t0,
+    return DerivationResult(number, "", statement, verdict, steps, numeric, time.perf_counter() - t0,
                             notes, assumptions)
 
 
@@ -482,7 +482,7 @@ def derive_5_83(statement: sp.Expr | None = None) -> DerivationResult:
     )
     if verdict == "failed":
         notes += (f"derived form: {generic_latex(derived)}",)
-    return DerivationResult("5.83", "Hessian of the sum-of-squares error", STATEMENT_5_83, verdict,
+    return DerivationResult("5.83", "", STATEMENT_5_83, verdict,
                             steps, numeric, time.perf_counter() - t0, notes)
 
 
@@ -514,7 +514,7 @@ def derive_5_84(statement: sp.Expr | None = None) -> DerivationResult:
         f"exercise-5.17 toy model at w*: ||dropped||_F/||H||_F = {fit[0]:.2e} for N = {fit[2]} "
         f"samples vs {fit[1]:.3g} at w* + 0.5 d",
     )
-    return _result(exact, dropped, "5.84", "Outer-product approximation of the Hessian", STATEMENT_5_84, verdict,
+    return _result(exact, dropped, "5.84", STATEMENT_5_84, verdict,
                    steps, numeric, t0, notes)
 
 
@@ -571,7 +571,7 @@ def derive_5_85(statement: sp.Expr | None = None) -> DerivationResult:
         r"d\sigma/da = \sigma(1-\sigma) checked symbolically against 1/(1+e^{-a})",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    return _result(exact, dropped, "5.85", "Outer-product Hessian: logistic output, cross-entropy", STATEMENT_5_85,
+    return _result(exact, dropped, "5.85", STATEMENT_5_85,
                    verdict, steps, numeric, t0, notes)
 
 
@@ -609,7 +609,7 @@ def derive_ex5_16(statement: sp.Expr | None = None) -> DerivationResult:
         r"dropped term: \sum_{n} \sum_{k} (y_{nk} - t_{nk}) \nabla\nabla y_{nk}",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    return _result(exact, dropped, "ex5.16", "Outer-product approximation with several outputs", STATEMENT_EX5_16,
+    return _result(exact, dropped, "ex5.16", STATEMENT_EX5_16,
                    verdict, steps, numeric, t0, notes)
 
 
@@ -724,7 +724,7 @@ def derive_ex5_20(statement: sp.Expr | None = None) -> DerivationResult:
         r"\mathbf{y}_n \mathbf{y}_n^{\mathrm{T}}) \mathbf{B}_n with \mathbf{B}_n = \nabla \mathbf{a}_n (K x W)",
         f"at random weights and targets the dropped term is {size:.3g} of ||H||_F",
     )
-    return _result(exact, dropped, "ex5.20", "Outer-product Hessian: softmax outputs, cross-entropy", STATEMENT_EX5_20,
+    return _result(exact, dropped, "ex5.20", STATEMENT_EX5_20,
                    verdict, steps, numeric, t0, notes,
                    (r"1-of-$K$ targets: $\sum_k t_{nk} = 1$",))
 
@@ -819,7 +819,7 @@ def derive_5_194(statement: sp.Expr | None = None) -> DerivationResult:
     ) + measured
     if verdict == "failed":
         notes += (_corrected(chain.result, None),)
-    return DerivationResult("5.194", "Exercise 5.17: Hessian of the expected squared loss", STATEMENT_5_194,
+    return DerivationResult("5.194", "", STATEMENT_5_194,
                             verdict, chain.steps(), numeric, time.perf_counter() - t0, notes,
                             (r"$y(\mathbf{x}, \mathbf{w}) = \mathbb{E}[t|\mathbf{x}]$ (1.89): "
                              r"$\mathbf{w}$ minimises $\widetilde{E}$",))

@@ -41,7 +41,7 @@ from ..errors import DerivationError
 from ..instance import activation
 from ..network import h, i, j, k
 from ..printing import prml_latex
-from ..results import BookCounterexample, DerivationResult, Erratum, NumericCheck, Step, Verdict
+from ..results import BookCounterexample, DerivationResult, Derived, Erratum, NumericCheck, Step, Verdict
 
 __all__ = [
     "Transformation",
@@ -136,25 +136,17 @@ def _rule(
     return apply
 
 
-@dataclass(frozen=True)
-class WeightRules:
-    """The solved weight transformation: ``weight`` for non-bias weights, ``bias``."""
-
-    weight: sp.Expr
-    bias: sp.Expr
-    steps: tuple[Step, ...]
-
-
 @functools.cache
-def weight_rules(which: str) -> WeightRules:
-    """Solve for the transformed weights that leave the network's mapping as required.
+def weight_rules(which: str) -> Derived:
+    """Solve for the transformed weights that leave the network's mapping as required; the
+    result is the pair (a non-bias weight, a bias).
 
     ``"input"``: ``ã_j(x̃) = a_j(x)`` for every ``x`` when ``x̃_i = a x_i + b`` (5.115);
     ``"output"``: ``ỹ_k = c y_k + d`` (5.118) for every hidden output ``z``.
 
-    >>> weight_rules("input").weight
+    >>> weight_rules("input").result[0]
     w1[j, i]/a
-    >>> weight_rules("output").bias
+    >>> weight_rules("output").result[1]
     c*w2[k, 0] + d
     """
     if which == "input":
@@ -164,7 +156,7 @@ def weight_rules(which: str) -> WeightRules:
     raise ValueError(f"which must be 'input' or 'output', got {which!r}")
 
 
-def _solve_input() -> WeightRules:
+def _solve_input() -> Derived:
     start = hidden_input(wt1, xt)
     line2 = hidden_input(wt1, A * x[i] + B)
     line3 = split_sums(line2)
@@ -192,10 +184,10 @@ def _solve_input() -> WeightRules:
     )
     if not proved_equal(solved, target):
         raise DerivationError(f"the solved weights give {solved}, not {target}")
-    return WeightRules(sol_w[0], sp.expand(sol_b[0]), steps)
+    return Derived(steps, (sol_w[0], sp.expand(sol_b[0])))
 
 
-def _solve_output() -> WeightRules:
+def _solve_output() -> Derived:
     start = output(wt2)
     target = C * output(w2) + DD
     coeff, rest = _coefficient_of(start - target, z, j)
@@ -222,7 +214,7 @@ def _solve_output() -> WeightRules:
     )
     if not proved_equal(folded, C * y[k] + DD):
         raise DerivationError(f"the solved weights give {folded}, not c y_k + d")
-    return WeightRules(sol_w[0], sp.expand(sol_b[0]), steps)
+    return Derived(steps, (sol_w[0], sp.expand(sol_b[0])))
 
 
 # ---------------------------------------------------------------------------
@@ -244,27 +236,31 @@ class Transformation:
 
 
 def _concrete_weights(
-    rules: WeightRules, base: IndexedBase, rows: int, cols: int, sizes: dict[sp.Symbol, int]
+    rules: Derived, base: IndexedBase, rows: int, cols: int, sizes: dict[sp.Symbol, int]
 ) -> sp.Matrix:
     """The transformed weights (``rows × (cols+1)``, column 0 the bias) written out."""
+    weight, bias = rules.result
     out = sp.zeros(rows, cols + 1)
     row_index = j if base == w1 else k
     col_index = i if base == w1 else j
     for r in range(1, rows + 1):
-        out[r - 1, 0] = rules.bias.xreplace({row_index: r, **sizes}).doit()
+        out[r - 1, 0] = bias.xreplace({row_index: r, **sizes}).doit()
         for col in range(1, cols + 1):
-            out[r - 1, col] = rules.weight.xreplace({row_index: r, col_index: col})
+            out[r - 1, col] = weight.xreplace({row_index: r, col_index: col})
     return out
 
 
 def _network(
     W1: sp.Matrix, W2: sp.Matrix, xs: Sequence[sp.Expr], act_fn: Callable[[sp.Expr], sp.Expr]
 ) -> list[sp.Expr]:
-    """y_k of PRML 5.113–5.114 written out (column 0 of each weight matrix is the bias)."""
-    zs = [
-        act_fn(W1[r, 0] + sum(W1[r, c + 1] * xs[c] for c in range(len(xs)))) for r in range(W1.rows)
-    ]
-    return [W2[q, 0] + sum(W2[q, r + 1] * zs[r] for r in range(len(zs))) for q in range(W2.rows)]
+    """y_k of PRML 5.113–5.114 written out (column 0 of each weight matrix is the bias; row
+    ``r`` holds unit ``r + 1``): :func:`symhess.network.written_out` with these weights."""
+
+    def prml(W: sp.Matrix) -> dict[tuple[int, int], sp.Expr]:
+        return {(r + 1, c): W[r, c] for r in range(W.rows) for c in range(W.cols)}
+
+    cfg = nw.NetworkConfig(len(xs), W1.rows, W2.rows)  # biases on, as in 5.113-5.114
+    return list(nw.written_out(cfg, act_fn, w1=prml(W1), w2=prml(W2), x=(sp.S.One, *xs)).a_out[1:])
 
 
 def _originals(rows: int, cols: int, base: IndexedBase) -> sp.Matrix:
@@ -320,17 +316,18 @@ def derive_input_transformation() -> DerivationResult:
     """Entry 5.115-5.117: the first-layer weights for inputs ``x → a x + b``, solved for."""
     start = time.perf_counter()
     rules = weight_rules("input")
-    ok = _compare(rules.weight, TEXTBOOK_INPUT["ji"]) and _compare(rules.bias, TEXTBOOK_INPUT["j0"])
+    weight, bias = rules.result
+    ok = _compare(weight, TEXTBOOK_INPUT["ji"]) and _compare(bias, TEXTBOOK_INPUT["j0"])
     concrete = all(proved_zero(r) for r in invariance_residuals((2, 3, 2)))
     worst, count, sizes = _numeric_invariance()
     notes = (
-        f"solved: {latex(wt1[j, i])} = {latex(rules.weight)}, {latex(wt1[j, 0])} = {latex(rules.bias)}",
+        f"solved: {latex(wt1[j, i])} = {latex(weight)}, {latex(wt1[j, 0])} = {latex(bias)}",
         "hence z_j and every output y_k are unchanged (checked written out at D=2, M=3, K=2 with an "
         f"unspecified h: {'zero residual' if concrete else 'NONZERO residual'})",
     )
     return DerivationResult(
         equation="5.115-5.117",
-        title="Input transformation x -> a x + b absorbed by the first-layer weights",
+        title="",
         statement_latex=_STATEMENT_INPUT,
         verdict="proved" if (ok and concrete and worst < 1e-10) else "failed",
         steps=rules.steps,
@@ -347,14 +344,13 @@ def derive_output_transformation() -> DerivationResult:
     """Entry 5.118-5.120: the second-layer weights for outputs ``y → c y + d``, solved for."""
     start = time.perf_counter()
     rules = weight_rules("output")
-    ok = _compare(rules.weight, TEXTBOOK_OUTPUT["kj"]) and _compare(
-        rules.bias, TEXTBOOK_OUTPUT["k0"]
-    )
+    weight, bias = rules.result
+    ok = _compare(weight, TEXTBOOK_OUTPUT["kj"]) and _compare(bias, TEXTBOOK_OUTPUT["k0"])
     concrete = all(proved_zero(r) for r in invariance_residuals((2, 3, 2)))
     worst, count, sizes = _numeric_invariance(seed=1)
     return DerivationResult(
         equation="5.118-5.120",
-        title="Output transformation y -> c y + d absorbed by the second-layer weights",
+        title="",
         statement_latex=_STATEMENT_OUTPUT,
         verdict="proved" if (ok and concrete and worst < 1e-10) else "failed",
         steps=rules.steps,
@@ -363,7 +359,7 @@ def derive_output_transformation() -> DerivationResult:
         ),
         seconds=time.perf_counter() - start,
         notes=(
-            f"solved: {latex(wt2[k, j])} = {latex(rules.weight)}, {latex(wt2[k, 0])} = {latex(rules.bias)}",
+            f"solved: {latex(wt2[k, j])} = {latex(weight)}, {latex(wt2[k, 0])} = {latex(bias)}",
         ),
     )
 
@@ -394,31 +390,22 @@ def regulariser(
     )
 
 
-@dataclass(frozen=True)
-class Rescaling:
-    """The solved ``λ̃1``, ``λ̃2`` and the chain that shows the regulariser unchanged."""
-
-    lam1: sp.Expr
-    lam2: sp.Expr
-    steps: tuple[Step, ...]
-
-
 @functools.cache
-def rescaling(factor: sp.Expr = sp.S.One) -> Rescaling:
-    """Solve ``Ω_{λ̃}(w̃) = factor · Ω_λ(w)`` for every ``w``, with ``w̃`` from the solved rules.
+def rescaling(factor: sp.Expr = sp.S.One) -> Derived:
+    """Solve ``Ω_{λ̃}(w̃) = factor · Ω_λ(w)`` for every ``w``, with ``w̃`` from the solved rules;
+    the result is the pair (``λ̃1``, ``λ̃2``), the steps show the regulariser unchanged.
 
     ``factor = 1`` is PRML's claim (the regulariser remains unchanged); ``factor = c²`` is what
     keeps the regularised optimum consistent when the data term is ``½Σ(y − t)²`` and the
     targets are transformed too (the data term then scales by ``c²``).
 
-    >>> r = rescaling()
-    >>> r.lam1, r.lam2
+    >>> rescaling().result
     (a**2*lambda_1, lambda_2/c**2)
-    >>> rescaling(C**2).lam1
+    >>> rescaling(C**2).result[0]
     a**2*c**2*lambda_1
     """
-    rule1 = _rule(wt1, weight_rules("input").weight, j, i)
-    rule2 = _rule(wt2, weight_rules("output").weight, k, j)
+    rule1 = _rule(wt1, weight_rules("input").result[0], j, i)
+    rule2 = _rule(wt2, weight_rules("output").result[0], k, j)
     start = regulariser(LAM1T, LAM2T, wt1, wt2)
     transformed = rule2(rule1(start))
     tidy = split_sums(transformed)
@@ -442,7 +429,7 @@ def rescaling(factor: sp.Expr = sp.S.One) -> Rescaling:
         Step(latex(tidy), "linearity of the sum"),
         Step(latex(final), "coefficients of the two sums matched, solved for the new parameters"),
     )
-    return Rescaling(sp.simplify(lam1t), sp.simplify(lam2t), steps)
+    return Derived(steps, (sp.simplify(lam1t), sp.simplify(lam2t)))
 
 
 # ---------------------------------------------------------------------------
@@ -620,7 +607,7 @@ def derive_weight_decay_counterexample() -> DerivationResult:
         Objective(1.0, _penalties(lam, lam, None)),
         Objective(
             1.0,
-            _penalties(float(rescaling().lam1.xreplace({A: _TR_INPUT.a, LAM1: lam})), lam, None),
+            _penalties(float(rescaling().result[0].xreplace({A: _TR_INPUT.a, LAM1: lam})), lam, None),
         ),
         _TR_INPUT,
     )
@@ -635,7 +622,7 @@ def derive_weight_decay_counterexample() -> DerivationResult:
     )
     return DerivationResult(
         equation="5.112",
-        title="Simple weight decay is not consistent with the linear transformations",
+        title="",
         statement_latex=_STATEMENT_DECAY,
         verdict="proved" if (counter and consistent < 1e-9) else "failed",
         steps=steps,
@@ -654,7 +641,7 @@ def derive_regulariser_rescaling() -> DerivationResult:
     """Entry 5.121: the λ1, λ2 that keep the two-group regulariser unchanged, solved for."""
     start = time.perf_counter()
     r = rescaling()
-    derived = {LAM1T: r.lam1, LAM2T: r.lam2}
+    derived = dict(zip((LAM1T, LAM2T), r.result))
     agrees = all(_compare(derived[s], TEXTBOOK_RESCALING[s]) for s in (LAM1T, LAM2T))
     ours_err, n1 = _regulariser_values(derived)
     book_err, _ = _regulariser_values(TEXTBOOK_RESCALING)
@@ -679,9 +666,9 @@ def derive_regulariser_rescaling() -> DerivationResult:
     g_out = mapped_gradient(
         base, objective_after(derived, _TR_OUTPUT, 1.0 / _TR_OUTPUT.c**2), _TR_OUTPUT
     )
-    alt = rescaling(C**2)
+    alt = dict(zip((LAM1T, LAM2T), rescaling(C**2).result))
     g_out_alt = mapped_gradient(
-        base, objective_after({LAM1T: alt.lam1, LAM2T: alt.lam2}, _TR_OUTPUT, 1.0), _TR_OUTPUT
+        base, objective_after(alt, _TR_OUTPUT, 1.0), _TR_OUTPUT
     )
     ours_ok = max(ours_err, g_in, g_out, g_out_alt) < 1e-9
     erratum: Erratum | None = None
@@ -712,12 +699,12 @@ def derive_regulariser_rescaling() -> DerivationResult:
         f"$y \\to {_TR_OUTPUT.c:g} y {'-' if _TR_OUTPUT.d < 0 else '+'} {abs(_TR_OUTPUT.d):g}$: the data term $(\\beta/2) \\sum (y - t)^2$ scales by $c^2$, so the "
         f"optimum maps when $\\beta \\to \\beta/c^2$ together with the derived rescaling ({g_out:.2g}), i.e. for the "
         "precisions of the prior 5.122: $\\alpha_1 \\to a^2 \\alpha_1$, $\\alpha_2 \\to c^{-2} \\alpha_2$; with the "
-        f"unweighted J = E + Omega it maps for ${_rescaling_latex({LAM1T: alt.lam1, LAM2T: alt.lam2})}$ "
+        f"unweighted J = E + Omega it maps for ${_rescaling_latex(alt)}$ "
         f"(solved the same way for $\\widetilde{{\\Omega}} = c^2 \\Omega$; {g_out_alt:.2g})",
     ]
     return DerivationResult(
         equation="5.121",
-        title="Rescaling of lambda_1, lambda_2 that keeps the two-group regulariser unchanged",
+        title="",
         statement_latex=_STATEMENT_RESCALING,
         verdict=verdict,
         steps=r.steps,
@@ -826,7 +813,7 @@ def derive_improper_prior() -> DerivationResult:
     )
     return DerivationResult(
         equation="5.122",
-        title="The consistent prior is improper: the biases are unconstrained",
+        title="",
         statement_latex=_STATEMENT_PRIOR,
         verdict="proved" if (is_infinite and err < 1e-10) else "failed",
         steps=steps,

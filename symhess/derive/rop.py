@@ -47,11 +47,10 @@ from ..instance import (ACTIVATION_PLACEHOLDER, activation_expr, bind_activation
 from ..network import (A_HID, NetworkConfig, DELTA, DELTA_HID, EPS, GRAD1, GRAD2, LO_I, LO_J, T, V1, V2, W1,
                        W2, X, Y, Z, R, hp, hpp, i, j, k)
 from ..printing import prml_latex as latex
-from ..results import DerivationResult, NumericCheck, Step, Verdict
+from ..results import DerivationResult, Derived, NumericCheck, Step, Verdict
 
 __all__ = [
     "CORRESPONDENCE_NUMBERS",
-    "RDerivation",
     "correspondence",
     "derive_equation",
     "derive_r",
@@ -194,22 +193,13 @@ def _rules_used(lifted: sp.Expr) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RDerivation:
-    """The step chain of one R-equation and the expression it arrives at."""
-
-    number: str
-    steps: tuple[Step, ...]
-    derived: sp.Expr
-    proved: bool
-
-
 @functools.cache
-def derive_r(number: str) -> RDerivation:
-    """Derive R-equation ``number`` (``"5.101"`` …) from its premise, symbolic sizes.
+def derive_r(number: str) -> Derived:
+    """Derive R-equation ``number`` (``"5.101"`` …) from its premise, symbolic sizes; ``holds``:
+    proved equal to PRML's statement.
 
     >>> d = derive_r("5.106")
-    >>> d.derived, d.proved
+    >>> d.result, d.holds
     (R(y[k]), True)
     """
     if number not in SOURCE:
@@ -227,7 +217,7 @@ def derive_r(number: str) -> RDerivation:
     if latex(tidy) != steps[-1].latex:
         steps.append(Step(latex(tidy), "linearity of the sum"))
     proved = proved_equal(tidy, target.rhs)
-    return RDerivation(number, tuple(steps), tidy, proved)
+    return Derived(tuple(steps), tidy, proved)
 
 
 def correspondence() -> tuple[tuple[str, str], ...]:
@@ -242,7 +232,7 @@ def correspondence() -> tuple[tuple[str, str], ...]:
     pairs = []
     for fwd, rnum in CORRESPONDENCE_NUMBERS:
         d = derive_r(rnum)
-        pairs.append((PREMISES[fwd].latex(), f"{latex(TEXTBOOK[rnum].lhs)} = {latex(d.derived)}"))
+        pairs.append((PREMISES[fwd].latex(), f"{latex(TEXTBOOK[rnum].lhs)} = {latex(d.result)}"))
     return tuple(pairs)
 
 
@@ -284,11 +274,19 @@ def _textbook_defs(replace: Definition | None = None) -> dict[object, Definition
 
 
 @functools.cache
+def _network(c: NetworkConfig) -> dict[Indexed, sp.Expr]:
+    """``a_j``, ``z_j`` and ``y_k = a_k`` at sizes ``c``, by :func:`symhess.network.written_out`."""
+    net = nw.written_out(c)
+    return ({A_HID[jj]: net.a[jj] for jj in range(1, c.M + 1)}
+            | {Z[jj]: net.z[jj] for jj in range(1, c.M + 1)}
+            | {Y[kk]: net.a_out[kk] for kk in range(1, c.K + 1)})
+
+
+@functools.cache
 def _error(c: NetworkConfig) -> sp.Expr:
     """E_n = ½ Σ_k (y_k − t_k)² written out (sum-of-squares with linear outputs, PRML 5.104)."""
-    return sp.Rational(1, 2) * sum(
-        (_substitute(Y[kk], _FORWARD_DEFS, c) - T[kk]) ** 2 for kk in range(1, c.K + 1)
-    )
+    y = _network(c)
+    return sp.Rational(1, 2) * sum((y[Y[kk]] - T[kk]) ** 2 for kk in range(1, c.K + 1))
 
 
 @functools.cache
@@ -334,8 +332,9 @@ def _instances(
             quantity = _gradient(c)[W2[idx]]
         elif number == "5.111":
             quantity = _gradient(c)[W1[idx]]
-        else:
-            quantity = _substitute(_quantity(stmt.lhs).base[idx], _FORWARD_DEFS, c)
+        else:  # a_j, z_j, y_k written out; delta_k, delta_j by 5.104-5.105 on top of them
+            q = _quantity(stmt.lhs).base[idx]
+            quantity = _network(c)[q] if q in _network(c) else _substitute(q, _FORWARD_DEFS, c)
         pairs.append((ours, _jvp(quantity, c)))
     return pairs
 
@@ -573,12 +572,12 @@ def derive_equation(number: str) -> DerivationResult:
     if numeric.max_rel_error > 1e-10:
         concrete_ok = False
         notes.append(f"numeric disagreement {numeric.max_rel_error:.3g}")
-    verdict: Verdict = Verdict.PROVED if (d.proved and concrete_ok) else Verdict.FAILED
-    if not d.proved:
-        notes.append(f"derived form: {latex(TEXTBOOK[number].lhs)} = {latex(d.derived)}")
+    verdict: Verdict = Verdict.PROVED if (d.holds and concrete_ok) else Verdict.FAILED
+    if not d.holds:
+        notes.append(f"derived form: {latex(TEXTBOOK[number].lhs)} = {latex(d.result)}")
     return DerivationResult(
         equation=number,
-        title=f"({number})",  # the catalogue's title replaces it (derive.derive_entry)
+        title="",
         statement_latex=TEXTBOOK[number].latex(),
         verdict=verdict,
         steps=d.steps,

@@ -25,7 +25,7 @@ brute-force SymPy Hessian of the written-out error, every entry (coincident indi
 included), with a random smooth ``h`` and ``E_n`` (:mod:`symhess.instance`).
 
 >>> b = derive_block("skip-skip")
->>> b.matches, latex(b.result)
+>>> b.holds, latex(b.result)
 (True, "x_{i} x_{i'} M_{kk'}")
 """
 
@@ -52,12 +52,11 @@ from ..instance import (ACTIVATION_PLACEHOLDER, activation_expr, bind_activation
                         hessian_function, numpy_activation)
 from ..network import E_N, EPS, NetworkConfig, h, hp, hpp, i, ip, j, jp, k, kp
 from ..printing import prml_latex
-from ..results import DerivationResult, NumericCheck, Step, Verdict
+from ..results import DerivationResult, Derived, NumericCheck, Step, Verdict
 
 __all__ = [
     "BLOCKS",
     "Block",
-    "BlockDerivation",
     "derive",
     "derive_block",
     "partial",
@@ -294,16 +293,6 @@ BLOCKS: dict[str, Block] = {
 NEW_BLOCKS = ("skip-skip", "skip-second", "skip-first")
 
 
-@dataclass(frozen=True)
-class BlockDerivation:
-    """The step chain of one block, the expression it arrives at and whether it matches."""
-
-    block: Block
-    steps: tuple[Step, ...]
-    result: sp.Expr
-    matches: bool
-
-
 _DEF_NOTE = (
     "$a_k = \\sum_j w_{kj} z_j + \\sum_i w^{(s)}_{ki} x_i$, $z_j = h(a_j)$, (5.62)–(5.63); "
     "Kronecker delta sums collapsed"
@@ -311,8 +300,9 @@ _DEF_NOTE = (
 
 
 @functools.cache
-def derive_block(name: str) -> BlockDerivation:
-    """Derive the Hessian block ``name`` (a key of :data:`BLOCKS`) by the chain rule.
+def derive_block(name: str) -> Derived:
+    """Derive the Hessian block ``name`` (a key of :data:`BLOCKS`) by the chain rule; ``holds``:
+    proved equal to the block's expected form.
 
     >>> print(latex(derive_block("skip-first").result))
     x_{i} x_{i'} h'(a_{j}) \\sum_{k'} w_{k'j}^{(2)} M_{kk'}
@@ -343,7 +333,7 @@ def derive_block(name: str) -> BlockDerivation:
     )
     result = _finish(_expand(outer, r1, stop=()), avoid)
     steps.append(Step(latex(result), _DEF_NOTE + "; symmetry of M"))
-    return BlockDerivation(b, tuple(steps), result, proved_equal(result, b.expected))
+    return Derived(tuple(steps), result, proved_equal(result, b.expected))
 
 
 # ---------------------------------------------------------------------------
@@ -359,20 +349,6 @@ NUMERIC_SIZES = (
 #: More instances, for the tests (biases on at sizes >= 2, and one size 3).
 EXTRA_SIZES = (NetworkConfig(2, 2, 2, True, skip=True), NetworkConfig(3, 2, 3, False, skip=True))
 _A = [sp.Symbol(f"A{n}") for n in range(1, 8)]  # a_1 … a_K as plain symbols for E_n
-
-
-def _written_out(sz: NetworkConfig) -> tuple[dict[Indexed, sp.Expr], dict[Indexed, sp.Expr]]:
-    """a_j and a_k as functions of weights and inputs (x_0 = z_0 = 1 with biases)."""
-    lo = sz.lo
-    xs = {ii: (sp.S.One if ii == 0 else x[ii]) for ii in range(lo, sz.D + 1)}
-    aj = {a[jj]: sum(w1[jj, ii] * xs[ii] for ii in xs) for jj in range(1, sz.M + 1)}
-    zj = {jj: (sp.S.One if jj == 0 else h(aj[a[jj]])) for jj in range(lo, sz.M + 1)}
-    akk = {
-        ak[kk]: sum(w2[kk, jj] * zj[jj] for jj in zj)
-        + sum(ws[kk, ii] * x[ii] for ii in range(1, sz.D + 1))
-        for kk in range(1, sz.K + 1)
-    }
-    return aj, akk
 
 
 def _block_for(r1: Indexed, r2: Indexed) -> tuple[str, bool]:
@@ -424,9 +400,8 @@ def _matrices(sz: NetworkConfig, err_seed: int) -> tuple[Callable[..., object], 
     rng = np.random.default_rng(err_seed)
     targets = [sp.Float(round(float(v), 4)) for v in rng.normal(size=sz.K)]
     err = error_expr("general", _A[: sz.K], targets, rng)  # a random smooth E_n(a_1..a_K)
-    aj, akk = _written_out(sz)
-    a_out = [akk[ak[kk]] for kk in range(1, sz.K + 1)]
-    to_a = dict(zip(_A[: sz.K], a_out))
+    net = nw.written_out(sz)  # a_j, z_j, a_k with the skip-layer term (x_0 = z_0 = 1 with biases)
+    to_a = dict(zip(_A[: sz.K], net.a_out[1:]))
     weights = sz.weights()
     full = err.xreplace(to_a)
     ours = sp.zeros(len(weights), len(weights))
@@ -435,8 +410,7 @@ def _matrices(sz: NetworkConfig, err_seed: int) -> tuple[Callable[..., object], 
         first, second = (r2, r1) if swapped else (r1, r2)
         ours[p, q] = _instantiate(name, first, second, sz)
     # layer values, with index 0 unused so that arrays are indexed like PRML's symbols
-    a_vals = [sp.S.Zero] + [aj[a[jj]] for jj in range(1, sz.M + 1)]
-    z_vals = [sp.S.One] + [h(aj[a[jj]]) for jj in range(1, sz.M + 1)]
+    a_vals, z_vals = list(net.a), list(net.z)
     d_vals = [sp.S.Zero] + [sp.diff(err, _A[kk - 1]).xreplace(to_a) for kk in range(1, sz.K + 1)]
     m_vals = sp.zeros(sz.K + 1, sz.K + 1)
     for p in range(1, sz.K + 1):
@@ -502,14 +476,14 @@ def derive() -> DerivationResult:
     notes: list[str] = []
     all_match = True
     for name in BLOCKS:
-        d = derive_block(name)
-        all_match &= d.matches
+        d, b = derive_block(name), BLOCKS[name]
+        all_match &= d.holds
         if name in NEW_BLOCKS:
             steps.extend(d.steps)
-        status = "matches" if d.matches else "DOES NOT match"
+        status = "matches" if d.holds else "DOES NOT match"
         notes.append(
-            f"{name}: {latex(PD(PD(E_N, d.block.second), d.block.first))} = "
-            f"{latex(d.result)} ({status} {d.block.source}: {latex(d.block.expected)})"
+            f"{name}: {latex(PD(PD(E_N, b.second), b.first))} = "
+            f"{latex(d.result)} ({status} {b.source}: {latex(b.expected)})"
         )
     numeric = numeric_check()
     verdict: Verdict = Verdict.PROVED if (all_match and numeric.max_rel_error < 1e-10) else Verdict.FAILED
@@ -519,7 +493,7 @@ def derive() -> DerivationResult:
     )
     return DerivationResult(
         equation="ex5.23",
-        title="Exact Hessian with skip-layer connections (exercise 5.23)",
+        title="",
         statement_latex=STATEMENT,
         verdict=verdict,
         steps=tuple(steps),

@@ -25,7 +25,7 @@ import sympy as sp
 
 from .. import model as md
 from .. import network as nw
-from ..calculus import collapse, derivative, provably_equal
+from ..calculus import collapse, derivative, provably_equal, r_operator
 from ..errors import IllFormed, Unsupported
 from . import ast
 from .unparse import latex
@@ -720,7 +720,7 @@ def _collapsed_derivative(expr: sp.Expr, var: sp.Expr) -> sp.Expr:
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def _collapsed_r_operator(expr: sp.Expr) -> sp.Expr:
     """``collapse(R{expr})`` (5.97), memoised like :func:`_collapsed_derivative`."""
-    return collapse(nw.r_operator(expr))
+    return collapse(r_operator(expr))
 
 
 def _deriv(expr: sp.Expr, var: sp.Expr) -> sp.Expr:

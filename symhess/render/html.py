@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .report import HOLDS, counterexample_text, shared_notes, summary_text
+from .report import HOLDS, shared_notes, summary_text
 
 from .unicode import readable, to_unicode
 
