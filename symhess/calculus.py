@@ -674,3 +674,34 @@ def unroll_sums(expr: sp.Expr) -> sp.Expr:
             break
         expr = new
     return expr
+
+
+def substitute_free(expr: sp.Expr, subs: dict[sp.Expr, sp.Expr]) -> sp.Expr:
+    """``expr.xreplace(subs)`` on free occurrences only: a summation (or product) index that a
+    substitution mentions is first renamed apart.  A condition on a step — ``j \\neq j'``
+    (``δ_{jj'} → 0``), ``k = k'`` (``k' → k``) — restricts the step's free indices; the same
+    letters bound by a sum are other indices.
+
+    >>> j, jp, M = nw.j, nw.jp, nw.SIZES["j"]
+    >>> substitute_free(sp.Sum(sp.KroneckerDelta(j, jp) * nw.Z[jp], (jp, 1, M)), {sp.KroneckerDelta(j, jp): 0})
+    Sum(KroneckerDelta(j, j'')*z[j''], (j'', 1, M))
+    >>> substitute_free(sp.KroneckerDelta(j, jp) * nw.Z[jp], {sp.KroneckerDelta(j, jp): 0})
+    0
+    """
+    if not subs:
+        return expr
+    mentioned: set[sp.Basic] = set()
+    for key, value in subs.items():
+        mentioned |= sp.sympify(key).free_symbols | sp.sympify(value).free_symbols
+
+    def clashes(e: sp.Basic) -> bool:
+        return isinstance(e, (sp.Sum, sp.Product)) and any(lim[0] in mentioned for lim in e.limits)
+
+    def apart(e: sp.Basic) -> sp.Basic:
+        for lim in e.limits:
+            v = lim[0]
+            if v in mentioned and nw.letter_of(v) in nw.SIZES:
+                e = e.xreplace({v: nw.fresh(nw.letter_of(v), expr, e, *map(sp.sympify, [*subs, *subs.values()]))})
+        return e
+
+    return expr.replace(clashes, apart).xreplace(subs)  # type: ignore[no-any-return]

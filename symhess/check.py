@@ -39,6 +39,7 @@ import sympy as sp
 from . import catalogue as cat
 from . import model as md
 from . import network as nw
+from .calculus import substitute_free
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
 from .equivalence import Counterexample, Decision
@@ -239,6 +240,9 @@ def check_blocks(blocks: list[Block], path: str,
             hint = "" if "NOTATION" in disp.message else "; see docs/NOTATION.md for what is read"
             items.append(StepResult(0, line, col, "unsupported", f"cannot read: {disp.message} "
                                     f"(at {b.path}:{line}:{col}{hint})"))
+            if _DEFINES_H.match(b.text) and ACTIVATION_KEY not in setting.symbols:
+                why = f"line {b.line} defines h in a way symhess cannot read ({disp.message})"
+                setting.symbols[ACTIVATION_KEY] = ((), Meaning(sp.S.Zero, readings=("unread: " + why,)), b.line)
             last = None
             continue
         prose = _prose_context(b)
@@ -486,10 +490,13 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     subs: dict[sp.Expr, sp.Expr] = {}
     domain = job.domain
     single = job.section_pattern
+    cited_models: dict[str, str] = {}  # error model key → the equation the step cites for it
     for num in dict.fromkeys(x.strip() for x in cites):
         _bring(num, st, domain, subs, assumptions)
         rec = cat.BOOK.get(num)
         single = single or (rec is not None and rec.single_pattern)
+        if rec is not None and rec.error_model is not None:
+            cited_models.setdefault(rec.error_model, num)
         if rec is not None and rec.error_model not in (None, "sum_of_squares") and domain != "network":
             pos0 = cur.pos if cur.pos.line else cur.expr.pos
             return StepResult(job.number, pos0.line, pos0.col, "unsupported",
@@ -504,6 +511,15 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                                 justification=cur.justification)
     if model is None:
         model, model_note = st.error_model()
+    if len(cited_models) > 1:
+        return StepResult(verdict=Verdict.UNSUPPORTED, message="the step cites two error models: "
+                          + " and ".join(f"({n}) {ERROR_MODELS[k].text}" for k, n in cited_models.items()),
+                          assumptions=tuple(assumptions), **base)
+    if cited_models and domain == "network":  # the step's own citation decides its error model
+        (key, num), = cited_models.items()
+        if model is not ERROR_MODELS[key]:
+            was = f" (instead of the {model.text} in force)" if model is not None else ""
+            model, model_note = ERROR_MODELS[key], f"{ERROR_MODELS[key].text}, cited by the step ({num}){was}"
     try:
         ctx = _context(st, domain, job.generic, model)
         if single and not ctx.one_pattern and domain == "network":
@@ -559,16 +575,24 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     except IllFormed as exc:
         return StepResult(verdict=Verdict.FAILED, message="not a well-formed expression: " + exc.reason
                           + _at(exc.pos), **base)
-    return _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
-                  want_suggestion=in_place and job.suggest)
+    unread_h = st.symbols.get(ACTIVATION_KEY)
+    uses_h = unread_h is not None and (_uses_activation(lhs.expr) or _uses_activation(rhs.expr))
+    result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
+                    want_suggestion=in_place and job.suggest and not uses_h)
+    if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
+        # what holds for every smooth h holds for the document's h; what fails for some h may not
+        return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
+                          f"z_j, δ_j), and {unread_h[1].readings[0][7:].strip()}; for an unspecified "
+                          f"h it does not hold: {result.message}", **base)
+    return result
 
 
 def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
            model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
            want_suggestion: bool = True) -> StepResult:
-    if subs:
-        lhs = Meaning(lhs.expr.xreplace(subs), lhs.row, lhs.col, lhs.readings)
-        rhs = Meaning(rhs.expr.xreplace(subs), rhs.row, rhs.col, rhs.readings)
+    if subs:  # a condition restricts the step's free indices, never a summation index
+        lhs = Meaning(substitute_free(lhs.expr, subs), lhs.row, lhs.col, lhs.readings)
+        rhs = Meaning(substitute_free(rhs.expr, subs), rhs.row, rhs.col, rhs.readings)
     if model is not None:
         lhs = Meaning(model.transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
         rhs = Meaning(model.transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
@@ -662,6 +686,16 @@ def _bring(num: str, st: Setting, domain: str, subs: dict[sp.Expr, sp.Expr], ass
         assumptions.append(f"{lhs_t} = {rhs_t} ({num}): {rec.title}")
 
 
+_DEFINES_H = re.compile(r"\s*h\s*\(\s*[a-z]\s*\)\s*(=|:=|\\coloneqq|\\equiv|\\triangleq)")
+ACTIVATION_KEY = "h(·)"  # in Setting.symbols: the document defined h, and symhess does not use it
+
+
+def _uses_activation(e: sp.Expr) -> bool:
+    """Whether ``e`` depends on the activation h: h, h′, … themselves, z_j, δ_j, ∂E_n/∂w_ji."""
+    return bool(e.has(nw.Z, nw.DELTA_HID, nw.GRAD1) or e.atoms(nw.Activation)
+                or any(d.has(nw.W1) for d in e.atoms(sp.Derivative)))
+
+
 def _condition(c: ast.Condition, ctx: Context, subs: dict[sp.Expr, sp.Expr], assumptions: list[str]) -> None:
     """Restrict a step by a condition: index coincidence, distinctness, or a substitution."""
     text = f"{latex(c.lhs)} {c.relation} {latex(c.rhs)}"
@@ -749,6 +783,13 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     node = lhs_node
     if isinstance(node, ast.Paren):
         node = node.expr
+    if isinstance(node, ast.Call) and node.func.name == "h" and not node.func.sub and not node.func.primes \
+            and len(node.args) == 1 and not node.given:
+        why = f"line {base['line']} defines h as {latex(cur.expr)}, which symhess does not use"
+        st.symbols[ACTIVATION_KEY] = ((), Meaning(sp.S.Zero, readings=("unread: " + why,)), base["line"])
+        return StepResult(verdict=Verdict.DEFINITION, message=f"defines the activation h; symhess keeps h an "
+                          "unspecified smooth function, so later steps that use h, h′, z_j or δ_j are not "
+                          "checked", **base)
     call_key = None
     if isinstance(node, ast.Call) and not node.given and node.func.name not in ("h", "sigma"):
         try:  # p(\mathbf{w}) = …: a function symhess does not know is defined here

@@ -122,6 +122,8 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
                                   f"the right side a {rhs.shape}")
     fl, fr = free_indices(lhs.expr), free_indices(rhs.expr)
     if fl != fr and lhs.expr != 0 and rhs.expr != 0:
+        # σ(a_k) + σ(−a_k) = 1 holds for every k: a side may not depend on an index the other
+        # has; the equation holds when it holds for every value of every free index
         only_l = ", ".join(sorted(written(s) for s in fl - fr))
         only_r = ", ".join(sorted(written(s) for s in fr - fl))
         parts = []
@@ -129,8 +131,8 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
             parts.append(f"{only_l} free on the left only")
         if only_r:
             parts.append(f"{only_r} free on the right only")
-        return Decision("failed", "the sides differ in free indices: " + "; ".join(parts),
-                        _residual(lhs.expr, rhs.expr))
+        return _free_indices_differ(lhs, rhs, approximate, "the sides differ in free indices: "
+                                    + "; ".join(parts))
     vl, vr = free_variables(lhs.expr), free_variables(rhs.expr)
     outside = ""
     if vl != vr:  # e.g. a factor depending on x taken out of ∫ dx; decided by numbers below
@@ -159,6 +161,28 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
     if cex is None:
         return Decision("verified", "equal numerically on " + ranged_over(checked), None, None, checked)
     return Decision("failed", _describe(residual), residual, cex, checked)
+
+
+def _free_indices_differ(lhs: Meaning, rhs: Meaning, approximate: bool, why: str) -> Decision:
+    """``lhs = rhs`` where a free index appears on one side only: it holds when the difference
+    vanishes for every value of every free index (symbolically, or numerically over the index
+    assignments); otherwise it fails, with ``why`` and a counterexample."""
+    residual = _residual(lhs.expr, rhs.expr)
+    if symbolic_zero(lhs.expr - rhs.expr):
+        return Decision("approximation" if approximate else "proved",
+                        "equal after canonical rewriting; one side does not depend on an index "
+                        "the other has")
+    try:
+        cex, checked = _numeric(lhs.expr, rhs.expr)
+    except NotEvaluable:
+        return Decision("failed", why, residual)
+    if cex is None:
+        if approximate:
+            return Decision("approximation", "written ≃ but holds exactly (numerically, "
+                            + ranged_over(checked) + ")", sp.S.Zero, None, checked)
+        return Decision("verified", "equal numerically on " + ranged_over(checked)
+                        + "; one side does not depend on an index the other has", None, None, checked)
+    return Decision("failed", why, residual, cex, checked)
 
 
 def symbolic_zero(diff: sp.Expr) -> bool:

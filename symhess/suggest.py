@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy as sp
 
+from .calculus import substitute_free
 from .equivalence import Decision, decide, free_indices, free_variables
 from .errors import InputError
 from .evaluate import NotEvaluable, evaluate
@@ -565,7 +566,7 @@ class StepJudge:
             except Exception:  # noqa: BLE001 - an edited tree the parser would never build
                 self._meanings[node] = None
             else:
-                e = m.expr.xreplace(self.subs) if self.subs else m.expr
+                e = substitute_free(m.expr, self.subs) if self.subs else m.expr
                 if self.transform is not None:
                     e = self.transform(e)
                 self._meanings[node] = Meaning(e, m.row, m.col, m.readings)

@@ -172,3 +172,52 @@ def test_s04_book_transpose(outer: str, expected: set[str]) -> None:
             r"\nabla\nabla y_n \quad (\because (5.82)) $$")
     (v,) = verdicts(text)
     assert v in expected
+
+
+# --------------------------------------------------------------------------- conditions and citations
+def _verdicts(text: str) -> list[str]:
+    return [s.verdict for d in check_text(text).derivations for s in d.steps]
+
+
+@pytest.mark.parametrize("text", [
+    r"$$ \sum_{j'} I_{jj'} z_{j'} = 0 \quad (j \neq j') $$",
+    "When $j \\neq j'$:\n\n$$ x_i \\sum_{j'} h'(a_{j'}) I_{jj'} \\delta_k = 0 $$",
+    r"$$ \sum_{k'} w_{k'j}^{(2)} M_{kk'} = \sum_{k'} w_{kj}^{(2)} M_{kk} \quad (k = k') $$",
+])
+def test_a_condition_restricts_free_indices_never_a_summation_index(text: str) -> None:
+    assert _verdicts(text) == ["failed"]
+
+
+@pytest.mark.parametrize("text", [
+    r"$$ \sum_{j'} I_{jj'} z_{j'} = z_j \quad (j \neq j') $$",
+    r"$$ w_{k'j}^{(2)} M_{kk'} = w_{kj}^{(2)} M_{kk} \quad (k = k') $$",
+])
+def test_a_condition_on_free_indices_still_applies(text: str) -> None:
+    assert _verdicts(text)[0] in ("proved", "verified")
+
+
+def test_a_cited_error_model_decides_its_step_even_when_another_is_in_force() -> None:
+    d2 = r"\frac{\partial^2 E_n}{\partial a_k \partial a_{k'}}"
+    text = (f"$$ {d2} = I_{{kk'}} \\tag{{5.104}} $$\n\n"
+            f"$$ {d2} = I_{{kk'}} \\quad (\\because (5.21)) $$\n\n"
+            f"$$ {d2} = y_k (1 - y_k) I_{{kk'}} \\quad (\\because (5.21)) $$\n\n"
+            f"$$ {d2} = I_{{kk'}} $$")
+    assert _verdicts(text) == ["proved", "failed", "verified", "proved"]
+    reverse = (f"$$ {d2} = y_k (1 - y_k) I_{{kk'}} \\tag{{5.21}} $$\n\n"
+               f"$$ {d2} = y_k (1 - y_k) I_{{kk'}} \\quad (\\because (5.104)) $$")
+    assert _verdicts(reverse) == ["verified", "failed"]
+
+
+def test_two_error_models_cited_by_one_step_are_unsupported() -> None:
+    steps = check_text(r"$$ \delta_k = y_k - t_k \quad (\because (5.104), (5.21)) $$").derivations[0].steps
+    assert steps[0].verdict == "unsupported" and "two error models" in steps[0].message
+
+
+@pytest.mark.parametrize("definition", [r"h(a) = \tanh(a)", r"h(a) = \max(0, a)"])
+def test_a_document_defining_h_never_gets_a_failure_from_a_random_h(definition: str) -> None:
+    text = (f"$$ {definition} $$\n\n$$ h'(a_j) = 1 - z_j^2 $$\n\n"
+            r"$$ \frac{\partial^2 E_n}{\partial w_{kj}^{(2)} \partial w_{k'j'}^{(2)}} = z_j z_{j'} M_{kk'} $$"
+            "\n\n$$ \\delta_k = y_k - t_k \\quad (\\because (5.104)) $$")
+    steps = [s for d in check_text(text).derivations for s in d.steps]
+    assert [s.verdict for s in steps[1:]] == ["unsupported", "proved", "proved"]
+    assert "defines h" in steps[1].message and "for an unspecified h it does not hold" in steps[1].message
