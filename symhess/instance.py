@@ -155,7 +155,7 @@ def hessian_function(E: sp.Expr, weights: Sequence[sp.Expr], args: Sequence[Any]
     """
     grad = [sp.diff(E, w) for w in weights]
     where = _locate(weights, args)
-    if where is not None and not E.has(*_NOT_ANALYTIC):
+    if where is not None and _complex_safe(E):
         return _ComplexStepHessian(sp.lambdify(list(args), grad, modules=list(modules), cse=True),
                                    where)
     n = len(weights)
@@ -166,8 +166,22 @@ def hessian_function(E: sp.Expr, weights: Sequence[sp.Expr], args: Sequence[Any]
     return sp.lambdify(list(args), H, modules=list(modules), cse=True)
 
 
-_NOT_ANALYTIC = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.sign, sp.Heaviside, sp.floor, sp.ceiling,
-                 sp.re, sp.im, sp.conjugate, sp.arg, sp.DiracDelta)
+# Functions whose NumPy code is analytic and takes complex arguments (``math.erf`` would drop
+# the imaginary part); anything else in E is differentiated by SymPy twice instead.
+_COMPLEX_SAFE = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
+
+
+def _complex_safe(E: sp.Expr) -> bool:
+    """Whether the complex step is exact for ``E``: it is analytic, and its lambdified code
+    takes complex arguments (only :data:`_COMPLEX_SAFE` functions and the activation family).
+
+    >>> u = sp.Symbol("u")
+    >>> _complex_safe(sp.tanh(u) ** 2 + sp.exp(u)), _complex_safe(sp.erf(u)), _complex_safe(sp.Abs(u))
+    (True, False, False)
+    """
+    if E.has(sp.Piecewise, sp.Abs, sp.Max, sp.Min):
+        return False
+    return all(isinstance(f, _COMPLEX_SAFE) or isinstance(f, nw.Activation) for f in E.atoms(sp.Function))
 _STEP = 1e-30
 
 
