@@ -221,4 +221,3 @@ def test_a_document_defining_h_never_gets_a_failure_from_a_random_h(definition: 
     steps = [s for d in check_text(text).derivations for s in d.steps]
     assert [s.verdict for s in steps[1:]] == ["unsupported", "proved", "proved"]
     assert "defines h" in steps[1].message and "for an unspecified h it does not hold" in steps[1].message
-
