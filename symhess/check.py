@@ -575,6 +575,11 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     except IllFormed as exc:
         return StepResult(verdict=Verdict.FAILED, message="not a well-formed expression: " + exc.reason
                           + _at(exc.pos), **base)
+    unread_y = st.symbols.get("y_{k}")
+    if unread_y is not None and domain == "network" and unread_y[1].readings[:1] \
+            and unread_y[1].readings[0].startswith("unread:") and (_uses_outputs(lhs.expr) or _uses_outputs(rhs.expr)):
+        return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses E_n or what depends on the outputs, "
+                          f"and {unread_y[1].readings[0][7:].strip()}", **base)
     unread_h = st.symbols.get(ACTIVATION_KEY)
     uses_h = unread_h is not None and (_uses_activation(lhs.expr) or _uses_activation(rhs.expr))
     result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
@@ -688,6 +693,12 @@ def _bring(num: str, st: Setting, domain: str, subs: dict[sp.Expr, sp.Expr], ass
 
 _DEFINES_H = re.compile(r"\s*h\s*\(\s*[a-z]\s*\)\s*(=|:=|\\coloneqq|\\equiv|\\triangleq)")
 ACTIVATION_KEY = "h(·)"  # in Setting.symbols: the document defined h, and symhess does not use it
+
+
+def _uses_outputs(e: sp.Expr) -> bool:
+    """Whether ``e`` depends on the outputs y_k: E_n and its derivatives δ, M, ∂E_n/∂w."""
+    return bool(e.has(nw.E_N, nw.Y, nw.DELTA, nw.MM, nw.T3, nw.DELTA_HID, nw.GRAD1, nw.GRAD2)
+                or any(d.has(nw.E_N) for d in e.atoms(sp.Derivative)))
 
 
 def _uses_activation(e: sp.Expr) -> bool:
@@ -927,7 +938,15 @@ def _define_output(node: ast.Symbol, cur: ast.Member, st: Setting, ctx: Context,
         return StepResult(verdict=Verdict.DEFINITION, message="linear outputs y_k = a_k", **base)
     g = output_function(rhs, k)
     if g is None:
-        return None
+        if not any(isinstance(e, sp.Indexed) and e.base == nw.A_OUT and e.indices[0] != k
+                   for e in rhs.atoms(sp.Indexed)) and not rhs.has(sp.Sum):
+            return None
+        # softmax (PRML 5.25): y_k depends on every a_k'; only per-output activations are modelled
+        why = (f"line {base['line']} defines y_k as a function of every a_k′ (softmax), and symhess models "
+               "outputs y_k = g(a_k) only")
+        _unread(node, None, st, why, base["line"])
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"{why}; later steps that use y_k are not "
+                          "checked", **base)
     st.user_error = replace(st.user_error, output=g)
     return StepResult(verdict=Verdict.DEFINITION, message="defines the output activation y_k = g(a_k) "
                       "for the rest of the document", **base)

@@ -221,3 +221,12 @@ def test_a_document_defining_h_never_gets_a_failure_from_a_random_h(definition: 
     steps = [s for d in check_text(text).derivations for s in d.steps]
     assert [s.verdict for s in steps[1:]] == ["unsupported", "proved", "proved"]
     assert "defines h" in steps[1].message and "for an unspecified h it does not hold" in steps[1].message
+
+
+def test_softmax_outputs_are_not_read_as_linear_ones() -> None:
+    text = (r"$$ E_n = -\sum_k t_k \ln y_k, \qquad y_k = \frac{\exp(a_k)}{\sum_{k'} \exp(a_{k'})} $$"
+            "\n\n" r"$$ \frac{\partial E_n}{\partial a_k} = -\frac{t_k}{a_k} $$"
+            "\n\n" r"$$ \delta_k = y_k - t_k $$" "\n\n" r"$$ x_i = x_i $$")
+    steps = [s for d in check_text(text).derivations for s in d.steps]
+    assert [s.verdict for s in steps] == ["definition", "unsupported", "unsupported", "unsupported", "proved"]
+    assert "softmax" in steps[1].message and "softmax" in steps[2].message
