@@ -939,7 +939,7 @@ def _define_output(node: ast.Symbol, cur: ast.Member, st: Setting, ctx: Context,
     g = output_function(rhs, k)
     if g is None:
         if not any(isinstance(e, sp.Indexed) and e.base == nw.A_OUT and e.indices[0] != k
-                   for e in rhs.atoms(sp.Indexed)) and not rhs.has(sp.Sum):
+                   for e in rhs.atoms(sp.Indexed)):
             return None
         # softmax (PRML 5.25): y_k depends on every a_k'; only per-output activations are modelled
         why = (f"line {base['line']} defines y_k as a function of every a_k′ (softmax), and symhess models "
