@@ -10,6 +10,8 @@ The policy (one for the whole package):
 * **Notation the checker cannot give a meaning** raises :class:`Unsupported`; notation with a
   meaning that is not a well-formed quantity raises :class:`IllFormed`. Both carry a
   :class:`Pos` and become step verdicts (``unsupported``, with the reason), never crashes.
+* **A macro that cannot be expanded** raises :class:`MacroError` (an offset into the text),
+  which the reader of the file turns into an :class:`InputError` at its line and column.
 * **Bounded work that ran out of its budget** raises :class:`TooLarge` (counted in operations,
   never in seconds): the decider falls back to its numeric route.
 * **The library failing at its own job** raises a :class:`SymhessError` subclass
@@ -89,6 +91,21 @@ class InputError(SymhessError):
 
 class UnknownEquation(InputError):
     """An equation number that the catalogue does not hold."""
+
+
+class MacroError(SymhessError, ValueError):
+    """A macro use that cannot be expanded; ``origin`` is where, as an offset into the text
+    (:mod:`symhess.notation.macros`); :mod:`symhess.documents` turns it into an
+    :class:`InputError` with the file's line and column.
+
+    >>> str(MacroError("macro \\\\x needs 1 argument", 7))
+    'macro \\\\x needs 1 argument'
+    """
+
+    def __init__(self, message: str, origin: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.origin = origin
 
 
 # --------------------------------------------------------------------------- meaning

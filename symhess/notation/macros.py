@@ -35,6 +35,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..errors import MacroError
+
 __all__ = ["DEFINER", "DEFINERS", "MAX_EXPANSIONS", "MAX_LENGTH", "Definition", "Expansion", "Macro",
            "MacroError", "blank_definitions", "brace_pairs", "definition_at", "definitions", "expand", "find_definitions"]
 
@@ -46,19 +48,6 @@ DEFINERS = ("newcommand", "renewcommand", "providecommand", "def", "gdef", "edef
 
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|.", re.S)
 DEFINER = re.compile(r"\\(" + "|".join(DEFINERS) + r")(?![A-Za-z])")
-
-
-class MacroError(ValueError):
-    """A macro use that cannot be expanded; ``origin`` is where (an origin offset, see module).
-
-    >>> str(MacroError("macro \\\\x needs 1 argument", 7))
-    'macro \\\\x needs 1 argument'
-    """
-
-    def __init__(self, message: str, origin: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.origin = origin
 
 
 @dataclass(frozen=True)
@@ -368,7 +357,7 @@ def expand(text: str, table: Mapping[str, Macro], origin: Sequence[int] | None =
     >>> expand(r"\\r", definitions(r"\\def\\r{\\r}")).text
     Traceback (most recent call last):
     ...
-    symhess.notation.macros.MacroError: macro \\r is expanded more than 1000 times: does it use itself?
+    symhess.errors.MacroError: macro \\r is expanded more than 1000 times: does it use itself?
     """
     orig = list(range(len(text) + 1)) if origin is None else list(origin)
     if len(orig) != len(text) + 1:
