@@ -481,7 +481,9 @@ def _residual_term(wrong: ast.Node, residual: sp.Expr | str | None, side: str) -
     if side == "left":  # A - B = r, so A - r = B
         terms = tuple((-s, t) for s, t in terms)
     own = wrong.terms if isinstance(wrong, ast.Add) else ((1, wrong),)
-    return Candidate(f"adds {latex(ast.Add(terms))}", _tidy(ast.Add(own + terms)), 3, "residual")
+    nonzero = tuple((sg, t) for sg, t in own if not (isinstance(t, ast.Number) and t.text == "0"))
+    words = f"adds {latex(ast.Add(terms))}" if nonzero else f"replaces 0 with {latex(ast.Add(terms))}"
+    return Candidate(words, _tidy(ast.Add(nonzero + terms)), 3, "residual")
 
 
 def candidates(wrong: ast.Node, other: ast.Node | None = None, *,
