@@ -798,7 +798,7 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
             and len(node.args) == 1 and not node.given:
         why = f"line {base['line']} defines h as {latex(cur.expr)}, which symhess does not use"
         st.symbols[ACTIVATION_KEY] = ((), Meaning(sp.S.Zero, readings=("unread: " + why,)), base["line"])
-        return StepResult(verdict=Verdict.DEFINITION, message=f"defines the activation h; symhess keeps h an "
+        return StepResult(verdict=Verdict.DEFINITION, message="defines the activation h; symhess keeps h an "
                           "unspecified smooth function, so later steps that use h, h′, z_j or δ_j are not "
                           "checked", **base)
     call_key = None

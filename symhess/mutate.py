@@ -45,7 +45,7 @@ from .notation import ast
 from .notation.interpret import Context, IllFormed, Unsupported, interpret
 from .notation.parser import parse_chain
 from .notation.unparse import latex
-from .suggest import LIMIT, change_layer, Search, StepJudge, Suggestion, search
+from .suggest import LIMIT, change_layer, spliced, Search, StepJudge, Suggestion, search
 
 __all__ = [
     "MutantRecord",
@@ -183,34 +183,6 @@ def _with(node: ast.Node, name: str, value: Any) -> ast.Node:
     return replace(node, **changes)
 
 
-def _flatten(node: ast.Node) -> ast.Node:
-    """Products inside products spliced (as the parser would read the edited text).
-
-    >>> m = ast.Mul((ast.Number("2"), ast.Mul((ast.Number("3"), ast.Number("4")))))
-    >>> latex(_flatten(m)), len(_flatten(m).factors)
-    ('2 3 4', 3)
-    """
-    changes: dict[str, Any] = {}
-    for f in fields(node):
-        if f.name == "pos":
-            continue
-        value = getattr(node, f.name)
-        if isinstance(value, _NODE_TYPES):
-            new = _flatten(value)
-            if new is not value:
-                changes[f.name] = new
-        elif isinstance(value, tuple) and value:
-            items = tuple((it[0], _flatten(it[1])) if isinstance(it, tuple)
-                          else _flatten(it) if isinstance(it, _NODE_TYPES) else it
-                          for it in value)
-            if isinstance(node, ast.Mul) and f.name == "factors":
-                items = tuple(g for it in items
-                              for g in (it.factors if isinstance(it, ast.Mul) else (it,)))
-            if items != value or any(a is not b for a, b in zip(items, value)):
-                changes[f.name] = items
-    return replace(node, **changes) if changes else node
-
-
 @dataclass(frozen=True)
 class Mutation:
     """One edit of one member: which operator, what it did, and the edited tree."""
@@ -237,7 +209,7 @@ def mutants(expr: ast.Node, operators: Sequence[Operator] = OPERATORS) -> list[M
         if op.whole is not None:
             found.extend(op.whole(expr))
         for desc, new in found:
-            new = _flatten(new)
+            new = spliced(new)
             if new not in seen:
                 seen.add(new)
                 out.append(Mutation(op.name, desc, new))

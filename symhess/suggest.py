@@ -132,54 +132,29 @@ def _tidy(node: ast.Node, memo: dict[int, tuple[ast.Node, ast.Node]] | None = No
 
     ``memo`` (by identity) spares the subtrees a candidate shares with the member it edits.
     """
-    node = _spliced(node, memo)
+    node = spliced(node, memo)
     if isinstance(node, ast.Add) and len(node.terms) == 1 and node.terms[0][0] > 0:
         return node.terms[0][1]
     return node
 
 
-def _spliced(node: ast.Node, memo: dict[int, tuple[ast.Node, ast.Node]] | None = None) -> ast.Node:
-    """Products inside products spliced: the tree :func:`symhess.mutate._flatten` gives (an
-    equal one), rebuilding only the nodes above a change (found by identity, not by
-    comparing subtrees, which made tidying every candidate quadratic in its size).
+def spliced(node: ast.Node, memo: dict[int, tuple[ast.Node, ast.Node]] | None = None) -> ast.Node:
+    """Products inside products spliced, as the parser would read the edited text, rebuilding
+    only the nodes above a change (found by identity, not by comparing subtrees, which made
+    tidying every candidate quadratic in its size); ``memo`` shares the work across candidates.
 
     >>> m = ast.Mul((ast.Number("2"), ast.Mul((ast.Number("3"), ast.Number("4")))))
-    >>> latex(_spliced(m)), len(_spliced(m).factors), _spliced(ast.Number("2")) == ast.Number("2")
+    >>> latex(spliced(m)), len(spliced(m).factors), spliced(ast.Number("2")) == ast.Number("2")
     ('2 3 4', 3, True)
     """
     if memo is not None:
         hit = memo.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1]
-    changes: dict[str, Any] = {}
-    for f in fields(node):
-        if f.name == "pos":
-            continue
-        value = getattr(node, f.name)
-        if isinstance(value, ast._NODE_TYPES):
-            new = _spliced(value, memo)
-            if new is not value:
-                changes[f.name] = new
-        elif isinstance(value, tuple) and value:
-            changed = False
-            items: list[Any] = []
-            for it in value:
-                if isinstance(it, tuple):
-                    sub = _spliced(it[1], memo) if isinstance(it[1], ast._NODE_TYPES) else it[1]
-                    if sub is not it[1]:
-                        it, changed = (it[0], sub), True
-                elif isinstance(it, ast._NODE_TYPES):
-                    sub = _spliced(it, memo)
-                    if sub is not it:
-                        it, changed = sub, True
-                if isinstance(node, ast.Mul) and f.name == "factors" and isinstance(it, ast.Mul):
-                    items.extend(it.factors)
-                    changed = True
-                else:
-                    items.append(it)
-            if changed:
-                changes[f.name] = tuple(items)
-    out = replace(node, **changes) if changes else node
+    out = ast.map_children(node, lambda child: spliced(child, memo))
+    if isinstance(out, ast.Mul) and any(isinstance(f, ast.Mul) for f in out.factors):
+        out = replace(out, factors=tuple(g for f in out.factors
+                                         for g in (f.factors if isinstance(f, ast.Mul) else (f,))))
     if memo is not None:
         memo[id(node)] = (node, out)  # the node is kept: its id is not reused while in the memo
     return out
@@ -303,18 +278,7 @@ def _swap(node: ast.Node, a: ast.Index, b: ast.Index) -> ast.Node:
     if isinstance(node, ast.Index):
         return replace(node, primes=b.primes) if node == a else (
             replace(node, primes=a.primes) if node == b else node)
-    changes: dict[str, Any] = {}
-    for f in fields(node):
-        if f.name == "pos":
-            continue
-        value = getattr(node, f.name)
-        if isinstance(value, ast._NODE_TYPES):
-            changes[f.name] = _swap(value, a, b)
-        elif isinstance(value, tuple):
-            changes[f.name] = tuple((it[0], _swap(it[1], a, b)) if isinstance(it, tuple)
-                                    else _swap(it, a, b) if isinstance(it, ast._NODE_TYPES) else it
-                                    for it in value)
-    return replace(node, **changes) if changes else node
+    return ast.map_children(node, lambda child: _swap(child, a, b))
 
 
 def _remove_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:

@@ -23,8 +23,8 @@ Conventions (the meaning contract is ``shared/NOTATION.md``):
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
 from typing import Union
 
 from ..errors import Pos
@@ -485,6 +485,36 @@ def children(node: Node) -> Iterator[Node]:
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def map_children(node: Node, f: Callable[[Node], Node]) -> Node:
+    """``node`` with ``f`` applied to each direct child node (Add terms keep their sign);
+    ``node`` itself, not a copy, when ``f`` changes no child.
+
+    >>> m = Mul((Number("2"), Number("3")))
+    >>> map_children(m, lambda c: Number("5") if c == Number("3") else c) == Mul((Number("2"), Number("5")))
+    True
+    >>> map_children(m, lambda c: c) is m
+    True
+    """
+    if type(node) not in _CHILD_FIELDS:
+        _CHILD_FIELDS[type(node)] = tuple(fl.name for fl in fields(node) if fl.name != "pos")
+    changes: dict[str, object] = {}
+    for name in _CHILD_FIELDS[type(node)]:
+        value = getattr(node, name)
+        if isinstance(value, _NODE_TYPES):
+            new = f(value)
+            if new is not value:
+                changes[name] = new
+        elif isinstance(value, tuple) and value:
+            items = tuple((it[0], f(it[1])) if isinstance(it, tuple) and isinstance(it[1], _NODE_TYPES)
+                          else f(it) if isinstance(it, _NODE_TYPES) else it for it in value)
+            if any(a is not b and not (isinstance(a, tuple) and a[1] is b[1]) for a, b in zip(items, value)):
+                changes[name] = items
+    if not changes:
+        return node
+    out: Node = replace(node, **changes)  # type: ignore[arg-type]  # ** over the union of node types
+    return out
+
+
 def _nodes_in(value: object) -> Iterator[Node]:
     if isinstance(value, _NODE_TYPES):
         yield value
@@ -518,5 +548,5 @@ __all__ = [
     "Abs", "Add", "Apply", "Call", "Chain", "Condition", "Derivative", "Display", "Div", "EqRef",
     "EvalAt",
     "Func", "Index", "Integral", "Member", "Mul", "Nabla", "Node", "Number", "Order", "Paren",
-    "Pos", "Pow", "ROp", "Sum", "SumOver", "Symbol", "Transpose", "children", "walk",
+    "Pos", "Pow", "ROp", "Sum", "SumOver", "Symbol", "Transpose", "children", "map_children", "walk",
 ]

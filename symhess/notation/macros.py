@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from ..errors import MacroError
 
 __all__ = ["DEFINER", "DEFINERS", "MAX_EXPANSIONS", "MAX_LENGTH", "Definition", "Expansion", "Macro",
-           "MacroError", "blank_definitions", "brace_pairs", "definition_at", "definitions", "expand", "find_definitions"]
+           "MacroError", "blank_definitions", "brace_group", "brace_pairs", "definition_at", "definitions", "expand", "find_definitions"]
 
 MAX_EXPANSIONS = 1000
 MAX_LENGTH = 200_000
@@ -110,7 +110,7 @@ def brace_pairs(text: str) -> dict[int, int]:
     return pairs
 
 
-def _group(text: str, i: int, pairs: Mapping[int, int] | None = None) -> tuple[int, int, int] | None:
+def brace_group(text: str, i: int, pairs: Mapping[int, int] | None = None) -> tuple[int, int, int] | None:
     """At ``text[i] == '{'``: (content start, content end, index after '}'), or None if unclosed."""
     if pairs is not None:
         j = pairs.get(i)
@@ -155,7 +155,7 @@ def _argument(text: str, i: int, pairs: Mapping[int, int] | None = None
     if i >= len(text) or text[i] == "}":
         return None
     if text[i] == "{":
-        return _group(text, i, pairs)
+        return brace_group(text, i, pairs)
     m = _TOKEN.match(text, i)
     assert m is not None  # i < len(text): some token always matches
     return i, m.end(), m.end()

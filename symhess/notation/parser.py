@@ -83,12 +83,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from ..errors import InputError, SourceLocation
+from .macros import brace_group
 from .ast import (
     children, Abs, Add, Apply, Call, Chain, Condition, Derivative, Display, Div, EqRef, EvalAt,
     Frac, Func, Index, Integral, Member, Mul, Nabla, Node, Number, Order, Paren, Pos, Pow, ROp,
@@ -284,19 +285,10 @@ class _Lexer:
         q = self._skip_ws(p)
         if q >= len(self.text) or self.text[q] != "{":
             raise self._err(f"expected '{{' after {what}", q)
-        depth, r = 0, q
-        while r < len(self.text):
-            ch = self.text[r]
-            if ch == "\\":
-                r += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return self.text[q + 1:r], r + 1
-            r += 1
+        found = brace_group(self.text, q)
+        if found is not None:
+            start, end, after = found
+            return self.text[start:end], after
         o = self.src.pos(q)
         raise self._err(f"expected '}}' to close '{{' opened at {o.line}:{o.col}", len(self.text))
 
