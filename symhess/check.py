@@ -201,6 +201,7 @@ class _Job:
     domain: str = "network"
     approximate: bool = False  # the prose before the display says what it neglects
     suggest: bool = True       # search for a correction if this step fails
+    after_failure: bool = False  # an earlier step of its display failed (so no search, and it says so)
     section_pattern: bool = False  # under a heading of the book's §5.4.6 (one pattern's error)
     generic: bool = False      # the chain uses PRML's generic unit notation (w_{ji}, w_{lk})
     result: StepResult | None = None
@@ -283,8 +284,9 @@ def check_blocks(blocks: list[Block], path: str,
                 # a correction is searched for the first wrong step of a display only: later
                 # failures of the same display usually follow from it
                 job.section_pattern, job.generic = in_546, generic
-                job.suggest = suggest and not any(isinstance(it, _Job) and it.result is not None
-                                                  and it.result.verdict == "failed" for it in items)
+                job.after_failure = any(isinstance(it, _Job) and it.result is not None
+                                        and it.result.verdict == "failed" for it in items)
+                job.suggest = suggest and not job.after_failure
                 job.result = _guarded(job, setting)
                 jobs.append(job)
                 items.append(job)
@@ -583,7 +585,8 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     unread_h = st.symbols.get(ACTIVATION_KEY)
     uses_h = unread_h is not None and (_uses_activation(lhs.expr) or _uses_activation(rhs.expr))
     result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
-                    want_suggestion=in_place and job.suggest and not uses_h)
+                    want_suggestion=in_place and job.suggest and not uses_h,
+                    after_failure=job.after_failure and not uses_h)
     if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
         # what holds for every smooth h holds for the document's h; what fails for some h may not
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
@@ -594,7 +597,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
 
 def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
            model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
-           want_suggestion: bool = True) -> StepResult:
+           want_suggestion: bool = True, after_failure: bool = False) -> StepResult:
     if subs:  # a condition restricts the step's free indices, never a summation index
         lhs = Meaning(substitute_free(lhs.expr, subs), lhs.row, lhs.col, lhs.readings)
         rhs = Meaning(substitute_free(rhs.expr, subs), rhs.row, rhs.col, rhs.readings)
@@ -618,7 +621,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
         suggestion, note = _suggestion(lhs, rhs, prev, cur, subs, model, ctx, d)
         if suggestion is None:
             msg += f" ({note})"
-    elif d.verdict == "failed" and not cur.approximate:
+    elif d.verdict == "failed" and not cur.approximate and after_failure:
         msg += " (no correction searched: an earlier step of this display failed)"
     return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
                       residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,

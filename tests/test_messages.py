@@ -47,3 +47,13 @@ def test_every_parser_message_reads_whole_in_the_terminal(text: str) -> None:
     words = [w for w in message.replace("'", " ").split() if w.isalpha() and w.isascii()]
     assert all(w in shown for w in words), (message, shown)
     assert "′" not in shown.replace("w_k′", "")
+
+
+def test_no_note_about_an_earlier_failure_when_there_was_none() -> None:
+    from symhess.check import check_text
+
+    text = "$$ z_j = z_{j'} $$\n\n$$ z_j = 2 z_j = 3 z_j $$"
+    for suggest in (False, True):
+        steps = [s for d in check_text(text, suggest=suggest).derivations for s in d.steps]
+        notes = ["earlier step of this display failed" in s.message for s in steps]
+        assert notes == [False, False, True], (suggest, [s.message for s in steps])
