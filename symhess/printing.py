@@ -37,6 +37,16 @@ class PRMLPrinter(LatexPrinter):
         super().__init__()
         self.layers = layers
 
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        """SymPy's term order, but a sum does not open with a minus sign when a term is
+        positive: ``y_k - t_k`` (PRML 5.104), not ``- t_k + y_k``."""
+        terms = self._as_ordered_terms(expr, order=order)
+        lead = next((i for i, t in enumerate(terms) if not _negative(t)), 0)
+        if lead:
+            expr = sp.Add(*terms[lead:], *terms[:lead], evaluate=False)
+            return str(super()._print_Add(expr, order="none"))
+        return str(super()._print_Add(expr, order=order))
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         b, ix = expr.base, [self._print(i) for i in expr.indices]
         simple = {md.YN: "y", md.TN: "t", md.WV: "w"}
@@ -194,6 +204,11 @@ class PRMLPrinter(LatexPrinter):
         if coeff == -1:
             return "- " + body
         return self._print(coeff) + " " + body
+
+
+def _negative(term: sp.Expr) -> bool:
+    """A term printed with a leading minus sign."""
+    return bool(term.as_coeff_Mul()[0].is_negative)
 
 
 def _factor_key(f: sp.Expr) -> tuple[int, str]:
