@@ -202,3 +202,15 @@ def test_import_in_a_running_ipython_registers_the_display_formatters() -> None:
 def test_report_fragment_for_jupyter(notes: Path) -> None:
     frag = rh.report_html(fake_report(notes, NOTES), standalone=False)
     assert frag.startswith('<div class="symhess-report"><style>') and "<html" not in frag
+
+
+def test_the_summary_shortens_a_long_message_at_a_word(tmp_path: Path) -> None:
+    from symhess.check import check_paths
+
+    f = tmp_path / "notes.md"
+    f.write_text("$$ h(a) = \\tanh(a) $$\n\n$$ h'(a_j) = 1 - z_j^2 $$\n", encoding="utf-8")
+    report = check_paths([f])
+    long = report.derivations[1].steps[0].message
+    assert len(long) > 160
+    item = rh.report_html(report).split("<li>")[1].split("</li>")[0]
+    assert item.endswith(" …") and long.split()[0] in item

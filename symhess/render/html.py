@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,8 @@ def _summary(rep: Any) -> str:
         for d in f.derivations:
             first = d.first_failure
             where = f"{html.escape(f.path)}:{d.line}"
-            what = (f"step {first.index}: {html.escape(readable(first.message))[:160]}"
+            what = (f"step {first.index}: "  # shortened at a word, before escaping (no cut &amp;)
+                    f"{html.escape(textwrap.shorten(readable(first.message), 160, placeholder=' …'))}"
                     if first is not None else html.escape(readable(d.message)))
             link = f'<li><a href="#{_anchor(fi, d.line)}">{where}</a> {_mark(d.verdict)} — {what}</li>'
             if d.verdict in ("failed", "unsupported"):
