@@ -4,7 +4,9 @@ Differentiation follows NOTATION.md: with respect to a weight, an expression is 
 function of all weights; with respect to an activation (``a_j``, ``z_j``, ``a_k``,
 ``y_k``) quantities upstream of it are constants and downstream ones (``E_n``,
 ``delta_k``, ...) are functions of it.  Every local derivative comes from the network's
-definitions (:mod:`symhess.network`), composed by the chain rule.
+definitions (:mod:`symhess.network`: the table :data:`~symhess.network.TWO_LAYER` of PRML
+5.62–5.64, or :data:`~symhess.network.SKIP_LAYER` with the skip-layer weights of exercise
+5.23), composed by the chain rule.
 
 >>> from symhess.network import W2, E_N, DELTA, Z, k, j
 >>> collapse(derivative(E_N, W2[k, j]))
@@ -12,6 +14,7 @@ delta[k]*z[j]
 """
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import permutations
 from math import factorial
@@ -32,20 +35,54 @@ class PD(sp.Function):
 
 
 # --------------------------------------------------------------------------- derivatives
+@dataclass(frozen=True)
+class _Walk:
+    """What a derivative walks through: the network's definitions
+    (:data:`symhess.network.TWO_LAYER` or :data:`~symhess.network.SKIP_LAYER`) and the
+    quantities whose rates stay placeholders (``keep`` of :func:`derivative`)."""
+
+    network: nw.Definitions
+    keep: frozenset[sp.Basic]
+
+
 def derivative(expr: sp.Expr, v: sp.Expr, *, lazy: bool = False,
-               avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+               keep: AbstractSet[sp.Basic] = frozenset(),
+               avoid: frozenset[sp.Symbol] = frozenset(),
+               network: nw.Definitions = nw.TWO_LAYER) -> sp.Expr:
     """d expr / d v by the chain rule through the network's definitions.
 
-    With ``lazy=True`` the result keeps local derivatives as :class:`PD` placeholders
-    (one chain-rule step, as a reader writes it); :func:`evaluate_pd` fills them in.
-
-    >>> from symhess.network import Z, A_HID, W1, j, jp, i
+    >>> from symhess.network import Z, A_HID, A_OUT, W1, W3, E_N, j, jp, i, k
     >>> from symhess.network import X, hp
     >>> provably_equal(derivative(Z[j], W1[jp, i]), X[i] * sp.KroneckerDelta(j, jp) * hp(A_HID[j]))
     True
+    >>> collapse(derivative(E_N, W3[k, i], network=nw.SKIP_LAYER))
+    delta[k]*x[i]
+    >>> derivative(E_N, W3[k, i], keep={A_OUT}, network=nw.SKIP_LAYER)
+    Sum(PD(a2[k'], w3[k, i])*delta[k'], (k', 1, K))
+
+    ``v`` is a weight (``w_{ji}^{(1)}``, ``w_{kj}^{(2)}``, ``w_{ki}^{(s)}``), an activation or a
+    component ``w_r`` of the generic model; free indices range over their letters' ranges
+    (i: 1..D, j: 1..M, k: 1..K), a summation index introduced here is the first of its letter
+    (:func:`symhess.network.fresh`) clear of ``expr``, ``v`` and ``avoid``.
+
+    ``network`` is the table of definitions walked: :data:`symhess.network.TWO_LAYER` (PRML
+    5.62–5.64) or :data:`symhess.network.SKIP_LAYER` (``a_k`` with the skip-layer term of
+    exercise 5.23); ``E_n``, ``δ_k`` (5.54), ``M_kk'`` (5.92) are functions of its ``a_k``.
+
+    With ``lazy=True`` the result keeps local derivatives as :class:`PD` placeholders
+    (one chain-rule step, as a reader writes it); :func:`evaluate_pd` fills them in.
+    With ``keep`` (layer quantities, by base: ``A_OUT`` for every ``a_k``, ``A_HID``, …, or
+    ``E_N``) only the rates ``∂q/∂v`` of those quantities stay placeholders, the rest filled in —
+    several chain-rule steps at once, stopped where a reader stops (``Σ_k δ_k ∂a_k/∂w``); a
+    kept placeholder is written even where it is zero (``∂a_j/∂w_{ki}^{(s)}``), for
+    :func:`evaluate_pd` to fill in.
     """
+    if lazy and keep:
+        raise ValueError("lazy (every local derivative a placeholder) or keep (those of the "
+                         "quantities kept), not both")
     expr = sp.sympify(expr)
-    return _d(expr, v, lazy, frozenset(avoid) | symbols_of(expr) | symbols_of(v))
+    walk = _Walk(network, frozenset(keep))
+    return _d(expr, v, lazy, frozenset(avoid) | symbols_of(expr) | symbols_of(v), walk)
 
 
 def symbols_of(e: sp.Basic) -> frozenset[sp.Symbol]:
@@ -56,36 +93,36 @@ def symbols_of(e: sp.Basic) -> frozenset[sp.Symbol]:
     return frozenset(x for x in out if isinstance(x, sp.Symbol))
 
 
-def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp.Expr:
+def _d(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol], walk: _Walk) -> sp.Expr:
     if e.is_Number or isinstance(e, sp.KroneckerDelta):
         return sp.S.Zero
     if isinstance(e, sp.Add):
-        return sp.Add(*(_d(a, v, lazy, taken) for a in e.args))
+        return sp.Add(*(_d(a, v, lazy, taken, walk) for a in e.args))
     if isinstance(e, sp.Mul):
         out = []
         for pos, a in enumerate(e.args):
-            da = _d(a, v, lazy, taken)
+            da = _d(a, v, lazy, taken, walk)
             if da != 0:
                 out.append(sp.Mul(*e.args[:pos], da, *e.args[pos + 1:]))
         return sp.Add(*out)
     if isinstance(e, sp.Pow):
         if e.exp.free_symbols & v.free_symbols:
             raise NotImplementedError(f"derivative of a power with variable exponent: {e}")
-        db = _d(e.base, v, lazy, taken)
+        db = _d(e.base, v, lazy, taken, walk)
         return e.exp * e.base ** (e.exp - 1) * db if db != 0 else sp.S.Zero
     if isinstance(e, sp.Sum):
         body, limits = _avoid_clash(e, v, taken)
-        db = _d(body, v, lazy, taken)
+        db = _d(body, v, lazy, taken, walk)
         return sp.Sum(db, *limits) if db != 0 else sp.S.Zero
     if isinstance(e, sp.Integral):  # differentiation under the integral sign
-        db = _d(e.function, v, lazy, taken)
+        db = _d(e.function, v, lazy, taken, walk)
         return sp.Integral(db, *e.limits) if db != 0 else sp.S.Zero
     if isinstance(e, PD):
         raise NotImplementedError("derivative of an unevaluated derivative")
-    return _atom(e, v, lazy, taken)
+    return _atom(e, v, lazy, taken, walk)
 
 
-def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp.Expr:
+def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol], walk: _Walk) -> sp.Expr:
     if isinstance(e, sp.Indexed) and isinstance(v, sp.Indexed) and e.base == v.base:
         return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(e.indices, v.indices)))
     if e == v:
@@ -111,12 +148,14 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp
             "w_{kj}^{(2)} or w_{ji}^{(1)}, not a generic component w_r")
     if isinstance(e, (md.Pxt, md.Px, md.Ptx, md.CondMean)):
         return sp.S.Zero
+    if walk.keep and (e.base if isinstance(e, sp.Indexed) else e) in walk.keep:
+        return PD(e, v)  # a rate kept as the reader writes it
     chain = nw.error_chain(e)
     if chain is not None:  # E_n, delta, M: functions of the a_k
         if isinstance(v, sp.Indexed) and v.base == nw.T3:
             return sp.S.Zero
         d = nw.fresh("k", e, v, *taken)
-        inner = _d(nw.A_OUT[d], v, False, taken | {d})
+        inner = _d(nw.A_OUT[d], v, False, taken | {d}, walk)
         if _is_zero(inner):
             return sp.S.Zero
         nxt, lead = chain
@@ -124,16 +163,16 @@ def _atom(e: sp.Expr, v: sp.Expr, lazy: bool, taken: frozenset[sp.Symbol]) -> sp
         inner = PD(nw.A_OUT[d], v) if lazy else inner
         return sp.Sum(outer * inner, (d, 1, nw.SIZES["k"]))
     if isinstance(e, sp.Indexed):
-        dfn = nw.definition(e, taken)
+        dfn = nw.definition(e, taken, walk.network)
         if dfn is None:  # inputs, targets, weights of another layer
             return sp.S.Zero
-        val = _d(dfn, v, False, taken | symbols_of(dfn))
+        val = _d(dfn, v, False, taken | symbols_of(dfn), walk)
         if _is_zero(val):
             return sp.S.Zero
         return PD(e, v) if lazy else val
     if isinstance(e, sp.Function) and type(e) in nw.ACTIVATION_CHAIN[:-1]:
         (u,) = e.args
-        du = _d(u, v, False, taken)
+        du = _d(u, v, False, taken, walk)
         if _is_zero(du):
             return sp.S.Zero
         nxt = nw.ACTIVATION_CHAIN[nw.ACTIVATION_CHAIN.index(type(e)) + 1]
@@ -151,11 +190,21 @@ def _no_mixing(e: sp.Expr, v: sp.Expr) -> None:
             f"differentiated with respect to the network's {v} — write E_n for one data point")
 
 
-def evaluate_pd(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
-    """Replace every :class:`PD` placeholder by its value from the definitions."""
+def evaluate_pd(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset(), *,
+                network: nw.Definitions = nw.TWO_LAYER) -> sp.Expr:
+    """Replace every :class:`PD` placeholder by its value from the definitions of ``network``
+    (as :func:`derivative`), Kronecker sums collapsed.
+
+    >>> from symhess.network import A_OUT, A_HID, W3, j, k, kp, i
+    >>> evaluate_pd(PD(A_OUT[kp], W3[k, i]), network=nw.SKIP_LAYER)
+    KroneckerDelta(k, k')*x[i]
+    >>> evaluate_pd(PD(A_HID[j], W3[k, i]), network=nw.SKIP_LAYER)
+    0
+    """
     taken = frozenset(avoid) | symbols_of(expr)
     return expr.replace(lambda e: isinstance(e, PD),
-                        lambda e: collapse(derivative(e.args[0], e.args[1], avoid=taken)))
+                        lambda e: collapse(derivative(e.args[0], e.args[1], avoid=taken,
+                                                      network=network)))
 
 
 def _is_zero(e: sp.Expr) -> bool:

@@ -6,6 +6,9 @@ The network is written in PRML's index notation with SymPy ``Indexed`` objects::
     a_k = sum_j w_kj^(2) z_j      (5.64)      y_k = a_k  (linear outputs)
     E_n = E(a_1, ..., a_K)        delta_k = dE_n/da_k (5.54)   M_kk' = d2E_n/da_k da_k' (5.92)
 
+as the table :data:`TWO_LAYER`; :data:`SKIP_LAYER` adds skip-layer weights (exercise 5.23),
+``a_k = sum_j w_kj^(2) z_j + sum_i w_ki^(s) x_i``.
+
 >>> latex_name(A_OUT[k])
 'a'
 >>> sorted({s.name for s in SIZES.values()})
@@ -15,7 +18,10 @@ Sum(w1[j, i]*x[i], (i, 0, D))
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 import sympy as sp
@@ -181,32 +187,97 @@ def layer_of(q: sp.Indexed) -> int | str | None:
     return _LAYER.get(q.base)
 
 
-def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr | None:
+@dataclass(frozen=True)
+class Definition:
+    """``base[index] = rhs``: one layer quantity in terms of the layer below, as PRML writes it.
+
+    >>> d = TWO_LAYER[A_HID]
+    >>> d.index, d.rhs, d.source
+    (j, Sum(w1[j, i]*x[i], (i, 0, D)), '(5.62)')
+    >>> d.at(A_HID[jp], avoid=frozenset({i}))
+    Sum(w1[j', i']*x[i'], (i', 0, D))
+
+    ``index`` is the left side's one index as the table writes it (``j`` of ``a_j``, ranging over
+    1..M; ``k`` of ``a_k``, 1..K); the summation indices of ``rhs`` (``dummies``) are
+    placeholders, renamed apart wherever the definition is used (:meth:`at`).
+    """
+
+    index: sp.Symbol
+    rhs: sp.Expr
+    source: str  # the PRML equation (or exercise) that states it
+    dummies: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        bound = {lim[0] for s in self.rhs.atoms(sp.Sum) for lim in s.limits}
+        object.__setattr__(self, "dummies", tuple(sorted(bound, key=str)))
+
+    def at(self, q: sp.Indexed, avoid: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+        """The right side for ``q`` (a quantity of this base): ``q``'s index put in for
+        :attr:`index`, each summation index renamed to the first of its letter (:func:`fresh`)
+        that occurs neither in ``q`` nor in ``avoid``."""
+        names = [q.indices[0]]
+        for d in self.dummies:
+            names.append(fresh(letter_of(d), q, *avoid, *names[1:]))
+        return _written_with(self, tuple(names))
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_with(dfn: Definition, names: tuple[sp.Expr, ...]) -> sp.Expr:
+    """``dfn.rhs`` with ``names`` put in for its index and summation indices, in that order
+    (memoised: the checker asks for the same few index names over and over)."""
+    return dfn.rhs.xreplace(dict(zip((dfn.index, *dfn.dummies), names)))
+
+
+#: A network as the table of its layer quantities' definitions (what
+#: :func:`symhess.calculus.derivative` walks), keyed by the quantity's ``IndexedBase``.
+Definitions = Mapping[sp.IndexedBase, Definition]
+
+_I, _J, _K = SIZES["i"], SIZES["j"], SIZES["k"]
+
+#: PRML's two-layer network (5.62–5.64, linear outputs ``y_k = a_k``).  Sums over inputs and
+#: hidden units start at the bias unit 0 (``x_0 = z_0 = 1``, PRML 5.8–5.9): a bias weight
+#: ``w_{j0}``, ``w_{k0}`` is a weight like any other, and with biases off it is zero.
+TWO_LAYER: Definitions = MappingProxyType({
+    A_HID: Definition(j, sp.Sum(W1[j, i] * X[i], (i, 0, _I)), "(5.62)"),
+    Z: Definition(j, h(A_HID[j]), "(5.63)"),
+    A_OUT: Definition(k, sp.Sum(W2[k, j] * Z[j], (j, 0, _J)), "(5.64)"),
+    Y: Definition(k, A_OUT[k], "linear outputs"),
+})
+
+#: The network with skip-layer weights ``w_{ki}^{(s)}`` (:data:`W3`, exercise 5.23): as
+#: :data:`TWO_LAYER`, with ``a_k = Σ_{j=0}^{M} w_kj z_j + Σ_{i=1}^{D} w^{(s)}_ki x_i`` (no skip
+#: bias: the output bias ``w_{k0}`` already plays that role; as :meth:`NetworkConfig.weights`).
+SKIP_LAYER: Definitions = MappingProxyType({
+    **TWO_LAYER,
+    A_OUT: Definition(k, sp.Sum(W2[k, j] * Z[j], (j, 0, _J)) + sp.Sum(W3[k, i] * X[i], (i, 1, _I)),
+                      "ex. 5.23"),
+})
+
+
+def definition(q: sp.Indexed | sp.Symbol, avoid: frozenset[sp.Symbol] = frozenset(),
+               network: Definitions = TWO_LAYER) -> sp.Expr | None:
     """The defining expression of a network quantity in terms of the layer below, or None.
 
-    Sums start at the bias unit 0 (``x_0 = z_0 = 1``, PRML 5.8–5.9): a bias weight
-    ``w_{j0}``, ``w_{k0}`` is a weight like any other.  With biases off the bias weights are
-    zero, so the same definitions describe both networks.
+    >>> definition(A_OUT[kp])
+    Sum(w2[k', j]*z[j], (j, 0, M))
+    >>> definition(A_OUT[k], frozenset({j}), SKIP_LAYER)
+    Sum(w2[k, j']*z[j'], (j', 0, M)) + Sum(w3[k, i]*x[i], (i, 1, D))
+    >>> definition(Z[0]), definition(DELTA[k]) is None
+    (1, True)
+
+    ``network`` is the table read (:data:`TWO_LAYER`, PRML 5.62–5.64, or :data:`SKIP_LAYER`,
+    exercise 5.23); summation indices are fresh, clear of ``q`` and ``avoid``.  The bias units
+    ``x_0 = z_0 = 1`` (PRML 5.8) are defined in every network.
 
     ``E_n``, ``delta_k`` and ``M_kk'`` are functions of the a_k whose derivatives are the
     next quantity in that chain; they have no definition here (see :func:`error_chain`).
     """
     if not isinstance(q, sp.Indexed):
         return None
-    base, idx = q.base, q.indices
-    if base in (X, Z) and idx[0] == 0:
+    if q.base in (X, Z) and q.indices[0] == 0:
         return sp.S.One  # the bias unit x_0 = z_0 = 1 (PRML 5.8)
-    if base == A_HID:
-        d = fresh("i", q, *avoid)
-        return sp.Sum(W1[idx[0], d] * X[d], (d, 0, SIZES["i"]))
-    if base == Z:
-        return h(A_HID[idx[0]])
-    if base == A_OUT:
-        d = fresh("j", q, *avoid)
-        return sp.Sum(W2[idx[0], d] * Z[d], (d, 0, SIZES["j"]))
-    if base == Y:
-        return A_OUT[idx[0]]
-    return None
+    dfn = network.get(q.base)
+    return None if dfn is None else dfn.at(q, avoid)
 
 
 def error_chain(q: sp.Expr) -> tuple[sp.IndexedBase, tuple[sp.Expr, ...]] | None:

@@ -6,16 +6,15 @@ inputs to the outputs::
     a_j = Σ_i w_ji x_i,   z_j = h(a_j),   a_k = Σ_j w_kj z_j + Σ_i w^{(s)}_ki x_i,
     E_n = E(a_1, …, a_K),  δ_k = ∂E_n/∂a_k (5.54),  M_kk' = ∂²E_n/∂a_k∂a_k' (5.92).
 
-Every Hessian block is derived by the chain rule, the way the seed handout writes eq. (5)
-for 5.93: a derivative with respect to a weight is the directional derivative along that
-weight's unit vector (``w → w + ε e_r``, R{·} of 5.97 with ``v = e_r``). Layer quantities are
-lifted to functions of ``ε``; their rates are kept as placeholders ``∂q/∂w``
-(:class:`symhess.calculus.PD`: one chain-rule step, as a reader writes it) and then filled in
-from the network's definitions, the error's (``δ_k``) and ``δ``'s (``M_kk'``); the Kronecker
-sums are collapsed by :func:`symhess.calculus.collapse`, and each block is compared with its
-form by :func:`symhess.equivalence.proved_equal`.  Vocabulary: :mod:`symhess.network`;
-printing: :mod:`symhess.printing`; the brute-force reference:
-:func:`symhess.instance.hessian_function`.
+Every Hessian block is derived by the one chain rule, :func:`symhess.calculus.derivative`,
+walking the skip-layer network's definitions (:data:`symhess.network.SKIP_LAYER`: PRML
+5.62–5.63 and ``a_k`` above), the way the seed handout writes eq. (5) for 5.93: first the rates
+of ``a_k`` (and of ``a_j``) are kept as placeholders ``∂q/∂w`` (:class:`symhess.calculus.PD`,
+``keep=``: the chain rule through the error's ``δ_k`` and ``δ``'s ``M_kk'``, as a reader writes
+it), then :func:`symhess.calculus.evaluate_pd` fills them in; the Kronecker sums are collapsed by
+:func:`symhess.calculus.collapse`, and each block is compared with its form by
+:func:`symhess.equivalence.proved_equal`.  Vocabulary: :mod:`symhess.network`; printing:
+:mod:`symhess.printing`; the brute-force reference: :func:`symhess.instance.hessian_function`.
 
 The three new blocks (skip–skip, skip–second layer, skip–first layer) are compared with
 the forms of Bishop's solution to the exercise, and the three old blocks are re-derived in
@@ -35,22 +34,20 @@ import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
 import sympy as sp
-from sympy import Indexed, IndexedBase, KroneckerDelta, Sum
-from sympy.core.function import AppliedUndef
+from sympy import Indexed, KroneckerDelta, Sum
 
 from .. import network as nw
-from ..calculus import PD, collapse, split_sums, symbols_of, unroll_sums
+from ..calculus import PD, collapse, derivative, evaluate_pd, split_sums, symbols_of, unroll_sums
 from ..equivalence import proved_equal
 from ..errors import DerivationError
 from ..instance import (ACTIVATION_PLACEHOLDER, activation_expr, bind_activation, error_expr,
                         hessian_function, numpy_activation)
-from ..network import E_N, EPS, NetworkConfig, h, hp, hpp, i, ip, j, jp, k, kp
+from ..network import E_N, NetworkConfig, hp, hpp, i, ip, j, jp, k, kp
 from ..printing import prml_latex
 from ..results import DerivationResult, Derived, NumericCheck, Step, Verdict
 
@@ -74,10 +71,11 @@ w1, w2, ws = nw.W1, nw.W2, nw.W3
 a, z, ak = nw.A_HID, nw.Z, nw.A_OUT
 delta, MM = nw.DELTA, nw.MM
 
-WEIGHT_BASES = (w1, w2, ws)
-
-#: Definitions of the layer quantities (PRML 5.62–5.64 with the skip-layer term added).
-DEFINITIONS: dict[IndexedBase, tuple[tuple[sp.Symbol, ...], sp.Expr]] = {}
+#: The network walked by every derivative here: PRML 5.62–5.63 and the skip-layer ``a_k``.
+NETWORK = nw.SKIP_LAYER
+#: Indices the chain rule's own sums keep clear of, so that they start at ``k''``: a block's
+#: ``k``, ``k'`` stay its own.
+_CLEAR = frozenset({k, kp})
 
 
 def latex(expr: sp.Basic) -> str:
@@ -92,105 +90,21 @@ def latex(expr: sp.Basic) -> str:
 
 
 def partial(expr: sp.Expr, var: Indexed) -> sp.Expr:
-    """``∂expr/∂var`` by the chain rule, every placeholder filled in and Kronecker sums collapsed.
+    """``∂expr/∂var`` in the skip-layer network, in a reader's form: the one chain rule
+    (:func:`symhess.calculus.derivative` through :data:`NETWORK`), Kronecker sums collapsed,
+    ``M`` symmetric (5.92), sums split.
 
     >>> print(latex(partial(E_N, ws[k, i])))
     x_{i} \\delta_{k}
+    >>> print(latex(partial(ak[kp], w1[j, i])))
+    x_{i} h'(a_{j}) w_{k'j}^{(2)}
     """
-    return _finish(_expand(_rate(expr, var), var, stop=()))
+    return _finish(derivative(expr, var, avoid=_CLEAR, network=NETWORK))
 
 
 # ---------------------------------------------------------------------------
-# The chain rule, one step at a time
+# A reader's form of a derived expression
 # ---------------------------------------------------------------------------
-
-
-def _fresh(letter: str, taken: Iterable[sp.Symbol]) -> sp.Symbol:
-    """:func:`symhess.network.fresh`, from two primes on (``k''``): the chain rule's sums stay
-    clear of a block's own ``k``, ``k'``."""
-    return nw.fresh(letter, *taken, nw.index(letter), nw.index(letter, 1))
-
-
-def _layer_base(e: sp.Basic) -> bool:
-    return isinstance(e, Indexed) and e.base in (a, z, ak, delta)
-
-
-def _rate(expr: sp.Expr, var: Indexed) -> sp.Expr:
-    """``d/dε expr(w + ε e_var)|_{ε=0}`` with the rates of layer quantities left as
-    :class:`PD` placeholders (SymPy's product and chain rules do the rest)."""
-
-    def lift(e: sp.Basic) -> sp.Expr:
-        if isinstance(e, Indexed) and e.base == var.base:
-            unit = sp.Mul(*(KroneckerDelta(p, q) for p, q in zip(e.indices, var.indices)))
-            return e + EPS * unit
-        return sp.Function(e.base.label.name)(*e.indices, EPS)
-
-    expr = _rename_dummies(expr, symbols_of(var))  # a dummy named like var's index: SymPy 21891
-    lifted = expr.replace(
-        lambda e: isinstance(e, Indexed) and (e.base == var.base or _layer_base(e)), lift
-    )
-    lifted = lifted.xreplace({E_N: sp.Function("E_n")(EPS)})
-    rate = sp.diff(lifted, EPS)
-    by_name = {b.label.name: b for b in (a, z, ak, delta)}
-
-    def placeholder(d: sp.Derivative) -> sp.Expr:
-        f = d.expr
-        if f.func.__name__ == "E_n":
-            return PD(E_N, var)
-        return PD(by_name[f.func.__name__][f.args[:-1]], var)
-
-    rate = rate.replace(
-        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, AppliedUndef), placeholder
-    )
-    rate = rate.replace(
-        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in by_name,
-        lambda e: by_name[e.func.__name__][e.args[:-1]],
-    )
-    rate = rate.replace(
-        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "E_n", lambda e: E_N
-    )
-    return rate.xreplace({EPS: sp.S.Zero})
-
-
-def _expand(expr: sp.Expr, var: Indexed, stop: tuple[IndexedBase | sp.Symbol, ...]) -> sp.Expr:
-    """Fill in every placeholder ``∂q/∂var`` except those of the quantities in ``stop``:
-    E_n and δ by the chain rule through the outputs, the others from their definitions."""
-    for _ in range(20):
-        todo = [p for p in expr.atoms(PD) if _base_of(p.args[0]) not in stop]
-        if not todo:
-            return expr
-        repl = {}
-        taken = symbols_of(expr) | symbols_of(var)
-        for p in todo:
-            q = p.args[0]
-            if q == E_N:
-                kk = _fresh("k", taken)
-                repl[p] = Sum(delta[kk] * PD(ak[kk], var), (kk, 1, K))
-            elif q.base == delta:
-                kk = _fresh("k", taken)
-                repl[p] = Sum(MM[q.indices[0], kk] * PD(ak[kk], var), (kk, 1, K))
-            else:
-                free, rhs = DEFINITIONS[q.base]
-                rhs = _rename_dummies(rhs, taken)
-                repl[p] = _rate(rhs.xreplace(dict(zip(free, q.indices))), var)
-            taken |= symbols_of(repl[p])
-        expr = expr.xreplace(repl)
-    raise DerivationError(f"placeholders did not resolve in {expr}")
-
-
-def _base_of(q: sp.Expr) -> IndexedBase | sp.Symbol:
-    return q if q == E_N else q.base
-
-
-def _rename_dummies(expr: sp.Expr, taken: AbstractSet[sp.Symbol]) -> sp.Expr:
-    """Give the summation indices of ``expr`` names not in ``taken``."""
-    for s in list(expr.atoms(Sum)):
-        for lim in s.limits:
-            var = lim[0]
-            if var in taken:
-                new = _fresh(var.name.rstrip("'"), taken | symbols_of(expr))
-                expr = expr.xreplace({s: s.xreplace({var: new})})
-    return expr
 
 
 def _symmetric_m(expr: sp.Expr) -> sp.Expr:
@@ -228,14 +142,6 @@ def _pretty_dummies(expr: sp.Expr, avoid: Iterable[sp.Symbol] = ()) -> sp.Expr:
 def _finish(expr: sp.Expr, avoid: Iterable[sp.Symbol] = ()) -> sp.Expr:
     return _pretty_dummies(split_sums(_symmetric_m(collapse(expr))), avoid)
 
-
-DEFINITIONS.update(
-    {
-        a: ((j,), Sum(w1[j, i] * x[i], (i, 1, D))),
-        z: ((j,), h(a[j])),
-        ak: ((k,), Sum(w2[k, j] * z[j], (j, 1, M)) + Sum(ws[k, i] * x[i], (i, 1, D))),
-    }
-)
 
 # ---------------------------------------------------------------------------
 # Blocks
@@ -311,27 +217,28 @@ def derive_block(name: str) -> Derived:
         raise DerivationError(f"no block {name!r}; known: {', '.join(BLOCKS)}")
     b = BLOCKS[name]
     r1, r2 = b.first, b.second
+    avoid = symbols_of(r1) | symbols_of(r2)
+    clear = avoid | _CLEAR
     steps = [Step(latex(PD(PD(E_N, r2), r1)), None, "")]
     # inner derivative: chain rule through the outputs, then the definitions
-    inner = _expand(_rate(E_N, r2), r2, stop=(ak,))
+    inner = derivative(E_N, r2, keep={ak}, avoid=clear, network=NETWORK)
     steps.append(
         Step(
             latex(PD(inner, r1)),
             "chain rule; $\\delta_k = \\partial E_n / \\partial a_k$ (5.54)",
         )
     )
-    avoid = symbols_of(r1) | symbols_of(r2)
-    inner = _finish(_expand(inner, r2, stop=()), avoid)
+    inner = _finish(evaluate_pd(inner, clear, network=NETWORK), avoid)
     steps.append(Step(latex(PD(inner, r1)), _DEF_NOTE))
     # outer derivative: product rule, chain rule into delta (giving M) and h'
-    outer = _expand(_rate(inner, r1), r1, stop=(ak, a))
+    outer = derivative(inner, r1, keep={ak, a}, avoid=clear, network=NETWORK)
     steps.append(
         Step(
             latex(_pretty_dummies(outer, avoid)),
             "product rule, chain rule; $M_{kk'} = \\partial \\delta_k / \\partial a_{k'}$ (5.92)",
         )
     )
-    result = _finish(_expand(outer, r1, stop=()), avoid)
+    result = _finish(evaluate_pd(outer, clear, network=NETWORK), avoid)
     steps.append(Step(latex(result), _DEF_NOTE + "; symmetry of M"))
     return Derived(tuple(steps), result, proved_equal(result, b.expected))
 
