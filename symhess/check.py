@@ -1,4 +1,4 @@
-r"""A derivation file turned into per-step verdicts (pure: no printing, no exit codes).
+r"""A derivation file turned into per-step verdicts (pure: it decides and never formats; no exit codes).
 
 Data flows one way: :mod:`symhess.documents` finds the display blocks, the parser reads each
 into its statements (chains), :mod:`symhess.context` keeps what the document has put in force
@@ -50,8 +50,7 @@ from .notation import ast
 from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interpret, symbol_key
 from .notation.parser import parse_chain, parse_condition, parse_display
 from .notation.unparse import latex
-from .printing import prml_latex
-from .results import ChainVerdict, Verdict
+from .results import ChainVerdict, Text, Verdict
 from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, decided, search
 
 
@@ -78,7 +77,11 @@ class StepResult:
     ``verdict`` (a :class:`~symhess.results.Verdict`; a plain string is converted) is
     ``proved``, ``verified``, ``approximation``, ``definition``, ``failed`` or
     ``unsupported``; ``assumptions`` names every piece of context the verdict used
-    (definitions in force, the error model and where it came from, conditions).
+    (definitions in force, the error model and where it came from, conditions).  The step
+    carries what it computed unprinted: ``message`` is a :class:`~symhess.results.Text` (a
+    plain string is converted) whose maths is SymPy, ``residual`` is left − right of a failed
+    step (or what an approximation drops), ``lhs_expr``/``rhs_expr`` the two sides as decided;
+    a renderer prints them (:func:`symhess.printing.text_latex`, ``prml_latex``).
 
     >>> StepResult(1, 3, 1, "proved", "").verdict is Verdict.PROVED
     True
@@ -88,21 +91,20 @@ class StepResult:
     line: int
     col: int
     verdict: Verdict | str  # made a Verdict
-    message: str
+    message: Text | str  # made a Text: expressions the checker computed stay SymPy until rendered
     justification: str | None = None
     assumptions: tuple[str, ...] = ()
     readings: tuple[str, ...] = ()
-    residual_latex: str | None = None
+    residual: Any = None  # left − right (SymPy) of a failed step or an approximation
     counterexample: Counterexample | None = None
-    lhs_latex: str = ""
-    rhs_latex: str = ""
     suggestion: Suggestion | None = None
-    # the two sides as decided (SymPy), for renderers that show them for a step that holds
+    # the two sides as decided (SymPy), for renderers to show
     lhs_expr: Any = field(default=None, compare=False, repr=False)
     rhs_expr: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
+        object.__setattr__(self, "message", Text(self.message))
 
 
 @dataclass(frozen=True)
@@ -472,10 +474,10 @@ def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
         if isinstance(lhs, ast.Symbol) and lhs.name == "E" and not lhs.sub and not lhs.bold \
                 and lhs.accent is None and ("E@" + job.domain) not in setting.definitions:
             setting.definitions["E@" + job.domain] = md.UNREAD
-            setting.notes["E@" + job.domain] = f"E as meant at line {r.line} (not read: {r.message})"
+            setting.notes["E@" + job.domain] = f"E as meant at line {r.line} (not read: {Text(r.message).prose})"
         elif isinstance(lhs, ast.Symbol) and (lhs.accent is not None or lhs.bold) and \
                 symbol_key(lhs) not in setting.symbols:
-            _unread(lhs, None, setting, f"line {r.line}: {r.message}", r.line)
+            _unread(lhs, None, setting, f"line {r.line}: {Text(r.message).prose}", r.line)
     return r
 
 
@@ -564,7 +566,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
             od = decide_order(prev.expr, cur.expr)
         except Unsupported as exc:
             return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
-        return StepResult(verdict=od.verdict, message=od.message, residual_latex=od.residual_latex,
+        return StepResult(verdict=od.verdict, message=od.message, residual=od.residual,
                           readings=("E an unspecified smooth function of the weights written; "
                                     "the others held fixed",), **base)
     try:
@@ -591,7 +593,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         # what holds for every smooth h holds for the document's h; what fails for some h may not
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
                           f"z_j, δ_j), and {unread_h[1].readings[0][7:].strip()}; for an unspecified "
-                          f"h it does not hold: {result.message}", **base)
+                          "h it does not hold: " + result.message, **base)
     return result
 
 
@@ -606,7 +608,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
         rhs = Meaning(model.transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
     d: Decision = decided(lhs, rhs, approximate=cur.approximate)
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
-    msg = d.message
+    msg = Text(d.message)
     if subs and d.verdict in _CHECKED:
         msg += " (under the stated condition)"
     if d.verdict == "failed" and model is None and _mixes_error_and_targets(lhs.expr, rhs.expr):
@@ -624,10 +626,8 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     elif d.verdict == "failed" and not cur.approximate and after_failure:
         msg += " (no correction searched: an earlier step of this display failed)"
     return StepResult(verdict=d.verdict, message=msg, readings=readings, suggestion=suggestion,
-                      residual_latex=d.residual_latex if d.verdict in ("failed", "approximation") else None,
-                      counterexample=d.counterexample, lhs_expr=lhs.expr, rhs_expr=rhs.expr,
-                      lhs_latex=prml_latex(lhs.expr) if d.verdict not in _CHECKED else "",
-                      rhs_latex=prml_latex(rhs.expr) if d.verdict not in _CHECKED else "", **base)
+                      residual=d.residual if d.verdict in ("failed", "approximation") else None,
+                      counterexample=d.counterexample, lhs_expr=lhs.expr, rhs_expr=rhs.expr, **base)
 
 
 def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
@@ -849,7 +849,7 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
                               f"built-in meaning ({d.verdict})", **base)
         return StepResult(verdict=d.verdict if d.verdict == "unsupported" else "failed",
                           message=f"a definition that contradicts the built-in meaning of {node}: "
-                          + d.message, residual_latex=d.residual_latex,
+                          + d.message, residual=d.residual,
                           counterexample=d.counterexample, **base)
     if isinstance(node, ast.Symbol) and node.bold and not all(isinstance(i, ast.Index) for i in node.sub):
         _unread(node, None, st, f"line {line} defines it by a recurrence, which symhess does not expand", line)
@@ -992,11 +992,11 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         f"the transformations in force: {', '.join(st.mappings) or 'none'}",)
     if res.holds:
         return StepResult(verdict=Verdict.PROVED, message=f"leaves ({num}) invariant under the "
-                          f"transformations in force: {res.message}", **base)
-    msg = f"does not leave ({num}) invariant under the transformations in force: {res.message}"
+                          "transformations in force: " + res.message, **base)
+    msg = f"does not leave ({num}) invariant under the transformations in force: " + res.message
     if rec is not None and rec.erratum_note:
         msg += f" — {rec.erratum_note}"
-    return StepResult(verdict=Verdict.FAILED, message=msg, residual_latex=res.residual_latex, **base)
+    return StepResult(verdict=Verdict.FAILED, message=msg, residual=res.residual, **base)
 
 
 def _symbols_in(node: object) -> set[str]:

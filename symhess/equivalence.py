@@ -36,8 +36,7 @@ from .calculus import (TooLarge, cancel_terms, canonical_terms, collapse, establ
 from .evaluate import NotEvaluable, evaluate
 from .instance import Instance, make_instance
 from .notation.interpret import COL, ROW, Meaning
-from .printing import prml_latex
-from .results import Counterexample, Verdict
+from .results import Counterexample, Text, Verdict
 
 # Instances for numeric checks: (D, M, K) equal and unequal (so a bound written M where D
 # is meant, or M - 1 where M is meant, shows), up to three distinct index values.
@@ -62,17 +61,14 @@ class Decision:
     """The verdict on one ``A = B`` with what a reader needs to see."""
 
     verdict: Verdict | str  # proved | verified | approximation | failed | unsupported (made a Verdict)
-    message: str
+    message: Text | str  # made a Text: the residual and missing terms stay SymPy until rendered
     residual: sp.Expr | None = None
     counterexample: Counterexample | None = None
     checked: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
-
-    @property
-    def residual_latex(self) -> str | None:
-        return None if self.residual is None else prml_latex(self.residual)
+        object.__setattr__(self, "message", Text(self.message))
 
 
 def free_indices(e: sp.Expr) -> set[sp.Symbol]:
@@ -295,42 +291,48 @@ def _approximation(lhs: Meaning, rhs: Meaning, residual: sp.Expr | None,
     for c in conds:
         sub = c.apply(dropped)
         if sub != dropped and _vanishes(sub):
-            return Decision("approximation", f"drops {shown}, {c.small}", residual, None,
+            return Decision("approximation", Text("drops ", shown, f", {c.small}"), residual, None,
                             {**checked, "condition": c.name})
     both = dropped
     for c in CONDITIONS:
         both = c.apply(both)
     if both != dropped and _vanishes(both):
-        return Decision("approximation", f"drops {shown}, small near a good fit with off-diagonal "
-                        "terms neglected", residual, None, {**checked, "condition": "good fit, diagonal"})
-    return Decision("failed", f"the approximation drops {shown}, which is not small for any reason "
-                    "the book gives: it does not vanish near a good fit (y_n ≈ t_n), at the optimum "
-                    "y = E[t|x], or with off-diagonal terms neglected", residual, cex, checked)
+        return Decision("approximation", Text("drops ", shown, ", small near a good fit with off-diagonal "
+                        "terms neglected"), residual, None, {**checked, "condition": "good fit, diagonal"})
+    return Decision("failed", Text("the approximation drops ", shown, ", which is not small for any "
+                    "reason the book gives: it does not vanish near a good fit (y_n ≈ t_n), at the "
+                    "optimum y = E[t|x], or with off-diagonal terms neglected"), residual, cex, checked)
 
 
-def _describe(residual: sp.Expr | None) -> str:
+def _describe(residual: sp.Expr | None) -> Text:
     """``left − right`` in words: what the right side is missing or has in excess."""
     if residual is None:
-        return "the sides differ"
+        return Text("the sides differ")
     if residual == 0:
-        return "the sides differ numerically"
+        return Text("the sides differ numerically")
     missing: list[sp.Expr] = []
     extra: list[sp.Expr] = []
     for t in terms(sp.expand(residual)):
         coeff, _ = t.factor.as_coeff_Mul()
         (missing if coeff > 0 else extra).append(t.to_expr() if coeff > 0 else -t.to_expr())
-    parts = []
+    parts: list[Text] = []
     if missing:
-        parts.append("the right side is missing " + " + ".join(
-            prml_latex(tidy(m)) for m in missing))
+        parts.append(Text("the right side is missing ", *_joined(missing)))
     if extra:
-        parts.append("the right side has an extra " + " + ".join(
-            prml_latex(tidy(x)) for x in extra))
-    return "; ".join(parts) + f" (left − right = {prml_latex(residual)})"
+        parts.append(Text("the right side has an extra ", *_joined(extra)))
+    return Text(*_joined(parts, "; "), " (left − right = ", residual, ")")
 
 
-def _describe_dropped(residual: sp.Expr | None) -> str:
-    return "a term" if residual is None else prml_latex(residual)
+def _joined(items: list[Any], sep: str = " + ") -> list[Any]:
+    """``items`` with ``sep`` between them (SymPy terms kept as expressions, tidied)."""
+    out: list[Any] = []
+    for n, x in enumerate(items):
+        out += ([sep] if n else []) + [x if isinstance(x, Text) else tidy(x)]
+    return out
+
+
+def _describe_dropped(residual: sp.Expr | None) -> Text:
+    return Text("a term") if residual is None else Text(residual)
 
 
 # ------------------------------------------------------- named strategies for derivations

@@ -19,12 +19,14 @@ invariant for every set exactly when its summand is, for one generic weight of t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from .notation import ast
 from .notation.interpret import Unsupported
 from .notation.unparse import latex
+from .results import Text
 
 _PARAMETERS = frozenset("abcd")
 
@@ -46,8 +48,11 @@ class Invariance:
     """Whether a named expression is unchanged, with the reason and the change if not."""
 
     holds: bool
-    message: str
-    residual_latex: str | None = None
+    message: Text | str  # made a Text: the change stays SymPy until rendered
+    residual: sp.Expr | None = None  # the change of the named terms, when not invariant
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", Text(self.message))
 
 
 def plain(node: ast.Node) -> sp.Expr:
@@ -123,13 +128,15 @@ def check_rescaling(named: ast.Node, t: Transformation,
     after = after_w.xreplace({t.old: t.new})
     change = sp.simplify(after - before)
     scale = sp.simplify(before / after_w) if after_w != 0 else None
-    used = ", ".join(f"layer-{k} weights × {sp.latex(v)}" for k, v in sorted(layers.items())) or "none"
+    used: list[Any] = []
+    for n, (k, v) in enumerate(sorted(layers.items())):
+        used += [", " if n else "", f"layer-{k} weights × ", v]
+    with_used = Text("with ", *(used or ["none"]))
     if change == 0:
-        return Invariance(True, f"with {used}, the terms in {t.key} are unchanged")
-    need = f"; invariance needs {t.key} \\to {sp.latex(sp.simplify(scale * t.old))}" if scale is not None \
-        and t.old not in sp.simplify(scale).free_symbols else ""
-    return Invariance(False, f"with {used}, the terms in {t.key} change by {sp.latex(change)}{need}",
-                      sp.latex(change))
+        return Invariance(True, Text(with_used, f", the terms in {t.key} are unchanged"))
+    need = Text(f"; invariance needs {t.key} \\to ", sp.simplify(scale * t.old)) if scale is not None \
+        and t.old not in sp.simplify(scale).free_symbols else Text()
+    return Invariance(False, Text(with_used, f", the terms in {t.key} change by ", change, need), change)
 
 
 def _generic(node: ast.Node, layers: dict[int, sp.Expr]) -> sp.Expr:

@@ -45,6 +45,7 @@ from .notation import ast
 from .notation.interpret import Context, IllFormed, Unsupported, interpret
 from .notation.parser import parse_chain
 from .notation.unparse import latex
+from .printing import text_latex
 from .suggest import LIMIT, change_layer, spliced, Search, StepJudge, Suggestion, search
 
 __all__ = [
@@ -415,7 +416,7 @@ def _settings(chain: ast.Chain, definitions: dict[str, sp.Expr] | None,
 
 # --------------------------------------------------------------------------- suggestions
 def suggest_step(chain: ast.Chain, s: int, at: list[tuple[dict, dict]], side: str = "right",
-                 residual: str | None = None, limit: int = LIMIT) -> tuple[Search, float]:
+                 residual: sp.Expr | str | None = None, limit: int = LIMIT) -> tuple[Search, float]:
     """The suggested fix of step ``s`` of ``chain`` and the seconds it took.
 
     Each candidate is judged by the checker itself (:class:`_WindowJudge`); ``side="right"``
@@ -472,7 +473,7 @@ class _WindowJudge:
 
 
 def _with_suggestion(rec: MutantRecord, chain: ast.Chain, m: int, mut: Mutation, original: Any,
-                     ctx: Context, at: list[tuple[dict, dict]], residual: str | None
+                     ctx: Context, at: list[tuple[dict, dict]], residual: sp.Expr | str | None
                      ) -> MutantRecord:
     """``rec`` with the fix of its first failed step, and whether it restores the original."""
     s = rec.steps[0]
@@ -525,8 +526,8 @@ def _recheck(chain: ast.Chain, m: int, edited: ast.Chain, at: list[tuple[dict, d
 
 def _judge(chain: ast.Chain, m: int, mut: Mutation, original: Any, ctx: Context,
            at: list[tuple[dict, dict]], path: str, block_line: int
-           ) -> tuple[MutantRecord, str | None]:
-    """The mutant's outcome, and the printed residual of its first failed step (if caught)."""
+           ) -> tuple[MutantRecord, sp.Expr | None]:
+    """The mutant's outcome, and the residual of its first failed step (if caught)."""
     member = chain.members[m]
     line = member.pos.line or member.expr.pos.line or block_line
     base: dict[str, Any] = dict(file=path, block_line=block_line, line=line, member=m, operator=mut.operator,
@@ -538,15 +539,15 @@ def _judge(chain: ast.Chain, m: int, mut: Mutation, original: Any, ctx: Context,
     same = decide(original, edited)
     if same.verdict in ("proved", "verified"):
         return MutantRecord(outcome="equivalent",
-                            detail=f"equal to the original member ({same.verdict}: {same.message})",
+                            detail=f"equal to the original member ({same.verdict}: {text_latex(same.message)})",
                             **base), None
     members = chain.members[:m] + (replace(member, expr=mut.expr),) + chain.members[m + 1:]
     steps = _recheck(chain, m, replace(chain, members=members), at)
     for outcome, verdict in (("caught", "failed"), ("unsupported", "unsupported")):
         hit = tuple(sorted(i for i, s in steps.items() if s.verdict == verdict))
         if hit:
-            return (MutantRecord(outcome=outcome, steps=hit, detail=steps[hit[0]].message, **base),
-                    steps[hit[0]].residual_latex)
+            return (MutantRecord(outcome=outcome, steps=hit, detail=text_latex(steps[hit[0]].message),
+                                 **base), steps[hit[0]].residual)
     verdicts = ", ".join(f"step {i} {s.verdict}" for i, s in sorted(steps.items()))
     return MutantRecord(outcome="survived", detail=verdicts, **base), None
 
@@ -596,7 +597,7 @@ def mutate_corpus(paths: Iterable[Path | str], operators: Sequence[Operator] = O
                 continue
             bad = [s for s in steps if s.verdict in ("failed", "unsupported")]
             if bad:
-                alarms.extend(f"{path}:{b.line}: step {s.index} {s.verdict}: {s.message}"
+                alarms.extend(f"{path}:{b.line}: step {s.index} {s.verdict}: {text_latex(s.message)}"
                               for s in bad)
                 continue
             chains.append(f"{path}:{b.line}")
@@ -613,7 +614,7 @@ def _attempts(chain: ast.Chain, steps: Sequence[Any], path: str,
     out = []
     for st in steps:
         if st.verdict == "failed":
-            found, seconds = suggest_step(chain, st.index, at, "right", st.residual_latex)
+            found, seconds = suggest_step(chain, st.index, at, "right", st.residual)
             out.append(AttemptRecord(path, st.line, st.index, found.best, seconds, found.tried,
                                      found.kinds[0] if found.kinds else ""))
     return out

@@ -13,8 +13,10 @@ first term that survives is shown.
 >>> ms = parse_display(r"\frac{\partial E}{\partial w_{ji}} = \frac{E(w_{ji} + \epsilon) - "
 ...                    r"E(w_{ji})}{\epsilon} + O(\epsilon^2)").statements[0].members
 >>> r = decide_order(ms[0].expr, ms[1].expr)
->>> r.verdict, r.message
-('failed', 'the remainder starts at order ε^1, not ε^2: its leading term is -ε ∂²E/∂w_{ji}²/2')
+>>> from symhess.printing import text_latex
+>>> from symhess.render.unicode import readable
+>>> r.verdict, readable(text_latex(r.message))
+('failed', 'the remainder starts at order ε¹, not ε²: its leading term is − (ε ∂²E/∂w_ji²)/2')
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import sympy as sp
 from .notation import ast
 from .notation.interpret import Unsupported
 from .notation.unparse import latex
+from .results import Text
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,11 @@ class OrderDecision:
     """``proved`` or ``failed``, with the remainder's leading term."""
 
     verdict: str
-    message: str
-    residual_latex: str | None = None
+    message: Text | str  # made a Text: the leading term stays SymPy until rendered
+    residual: sp.Expr | None = None  # the remainder's leading term, when it fails
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", Text(self.message))
 
 
 def has_order(*nodes: ast.Node) -> bool:
@@ -205,33 +211,15 @@ def decide_order(lhs: ast.Node, rhs: ast.Node) -> OrderDecision:
     den0 = den.xreplace({eps: 0})
     if not low_terms:
         nxt = terms.get(int(p))
-        tail = ""
+        tail = Text()
         if nxt is not None and sp.expand(nxt) != 0:
-            tail = f" (it starts with {_words((nxt / den0).xreplace(meaning) * eps ** int(p))})"
-        return OrderDecision("proved", f"the remainder is O({_eps(eps)}^{p}) by Taylor's theorem{tail}")
+            tail = Text(" (it starts with ", (nxt / den0).xreplace(meaning) * eps ** int(p), ")")
+        return OrderDecision("proved", Text(f"the remainder is O({_eps(eps)}^{p}) by Taylor's theorem", tail))
     first = min(low_terms)
     term = (low_terms[first] / den0).xreplace(meaning) * eps ** first
-    return OrderDecision("failed", f"the remainder starts at order {_eps(eps)}^{first}, not "
-                         f"{_eps(eps)}^{p}: its leading term is {_words(sp.simplify(term))}", sp.latex(term))
+    return OrderDecision("failed", Text(f"the remainder starts at order {_eps(eps)}^{first}, not "
+                         f"{_eps(eps)}^{p}: its leading term is ", sp.simplify(term)), term)
 
 
 def _eps(e: sp.Symbol) -> str:
     return "ε" if str(e) == "epsilon" else str(e)
-
-
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _words(e: sp.Expr) -> str:
-    """A term such as -ε ∂²E/∂w_{ji}²/2 in reader-friendly text."""
-    text = sp.sstr(e)
-    for d in sorted(e.atoms(sp.Derivative), key=lambda x: -len(sp.sstr(x))):
-        counts: dict[str, int] = {}
-        for v in d.variables:
-            counts[str(v)] = counts.get(str(v), 0) + 1
-        n = sum(counts.values())
-        top = "∂" + (str(n).translate(_SUP) if n > 1 else "") + "E"
-        bottom = "".join(f"∂{v}" + (str(c).translate(_SUP) if c > 1 else "") for v, c in counts.items())
-        text = text.replace(sp.sstr(d), f"{top}/{bottom}")
-    text = text.replace("**2", "²").replace("**3", "³").replace("**4", "⁴")
-    return text.replace("epsilon", "ε").replace("*", " ")

@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter, greek_letters_set
 
 from . import model as md
 from . import network as nw
 from .calculus import PD
+from .results import Text
 
 _COMPONENT = {"r_1": "r", "s_1": "s"}
 _MODEL_FUNCS = {"Yx": r"y(\mathbf{x}, \mathbf{w})", "Pxt": r"p(\mathbf{x}, t)",
@@ -102,6 +104,18 @@ class PRMLPrinter(LatexPrinter):
             return _dfrac("y", [self._print(x) for x in expr.args[1:]])
         return super()._print_Function(expr, exp)
 
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        r"""A derivative of an unspecified function of weights, as the book writes it:
+        ``\frac{\partial^{2} E}{\partial w_{ji}^{2}}`` (PRML 5.69, 5.90)."""
+        f = expr.expr
+        if not isinstance(f, AppliedUndef):
+            return str(super()._print_Derivative(expr))
+        order = sum(int(c) for _, c in expr.variable_count)
+        top = r"\partial" + (f"^{{{order}}}" if order > 1 else "") + " " + self._print(f.func)
+        den = " ".join(rf"\partial {self._print(v)}" + (f"^{{{c}}}" if c != 1 else "")
+                       for v, c in expr.variable_count)
+        return rf"\frac{{{top}}}{{{den}}}"
+
     def _print_PD(self, expr: PD, exp: str | None = None) -> str:
         f, v = expr.args
         den = rf"\partial {self._print(v)}"
@@ -161,7 +175,7 @@ class PRMLPrinter(LatexPrinter):
         if e.is_Number and e < 0:
             return rf"\frac{{1}}{{{self._print(base ** (-e))}}}"
         b = self._print(base)
-        plain = isinstance(base, (sp.Symbol, sp.NumberSymbol)) or base.is_Number or base is sp.oo or (isinstance(base, sp.Indexed) and "^" not in b) or (
+        plain = (isinstance(base, (sp.Symbol, sp.NumberSymbol)) and "^" not in b) or base.is_Number or base is sp.oo or (isinstance(base, sp.Indexed) and "^" not in b) or (
             isinstance(base, sp.Function) and type(base).__name__.startswith("h"))
         if not plain:
             b = rf"\left({b}\right)"
@@ -238,6 +252,22 @@ def _factor_key(f: sp.Expr) -> tuple[int, str]:
 def prml_latex(expr: sp.Expr, *, layers: bool = True) -> str:
     """``expr`` in PRML notation (weights with their ``^{(1)}``/``^{(2)}`` unless ``layers=False``)."""
     return PRMLPrinter(layers=layers).doprint(expr)
+
+
+def text_latex(message: Text | str) -> str:
+    r"""A checker's message (:class:`~symhess.results.Text`) as prose with LaTeX maths: each
+    expression it carries printed by :func:`prml_latex`.  The renderers' one way to print a
+    message; the checker itself never prints.
+
+    >>> from symhess.network import Z, j
+    >>> text_latex(Text("the right side is missing ", 2 * Z[j]))
+    'the right side is missing 2 z_{j}'
+    >>> text_latex("plain prose")
+    'plain prose'
+    """
+    if isinstance(message, str):
+        return message
+    return "".join(p if isinstance(p, str) else prml_latex(p) for p in message.parts)
 
 
 # ============================================================================================

@@ -48,6 +48,65 @@ class ChainVerdict(StrEnum):
     DISPLAY = "display"
 
 
+@dataclass(frozen=True, init=False)
+class Text:
+    """Prose whose maths is left as SymPy: what the checker says, for a renderer to print.
+
+    The checker decides and never formats (docs/ARCHITECTURE.md): an expression it computed
+    (a residual, a missing term, a dropped remainder) travels inside the message as SymPy,
+    and a renderer prints it with the one printer (:func:`symhess.printing.text_latex`).
+    String parts are prose; LaTeX in them is quoted from the reader's own notation.
+
+    >>> t = Text("the right side is missing ", 2) + "; see (5.95)"
+    >>> t.parts, t.prose
+    (('the right side is missing ', 2, '; see (5.95)'), 'the right side is missing …; see (5.95)')
+    >>> "(" + Text("x") + ")", bool(Text()), Text("a", Text("b")) == Text("ab")
+    (Text(parts=('(x)',)), False, True)
+    >>> f"{t}"
+    Traceback (most recent call last):
+    ...
+    TypeError: a Text is printed by a renderer (symhess.printing.text_latex), not by format() or str()
+    """
+
+    parts: tuple[Any, ...]  # str (prose) or a SymPy expression
+
+    def __init__(self, *parts: Any) -> None:
+        flat: list[Any] = []
+        for p in parts:
+            for q in (p.parts if isinstance(p, Text) else (p,)):
+                if isinstance(q, str) and flat and isinstance(flat[-1], str):
+                    flat[-1] += q
+                elif not (isinstance(q, str) and not q):
+                    flat.append(q)
+        object.__setattr__(self, "parts", tuple(flat))
+
+    def __add__(self, other: Text | str) -> Text:
+        return Text(self, other)
+
+    def __radd__(self, other: str) -> Text:
+        return Text(other, self)
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("a Text is printed by a renderer (symhess.printing.text_latex), not by "
+                        "format() or str()")
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
+    @property
+    def prose(self) -> str:
+        """The words alone, each expression shown as ``…`` (for logs and tests of wording)."""
+        return "".join(p if isinstance(p, str) else "…" for p in self.parts)
+
+    @property
+    def maths(self) -> tuple[Any, ...]:
+        """The expressions in the message, in order."""
+        return tuple(p for p in self.parts if not isinstance(p, str))
+
+
 @dataclass(frozen=True)
 class Counterexample:
     """Where two sides differ: sizes, index values as written, and the values there.

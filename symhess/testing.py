@@ -30,6 +30,7 @@ from .equivalence import Decision, decide
 from .errors import NotEquivalent, NothingChecked, SymhessError, Unreadable
 from .notation.interpret import Meaning, interpret
 from .notation.parser import parse_chain
+from .printing import text_latex
 
 
 def _meaning(x: str | sp.Expr | Meaning, side: str) -> Meaning:
@@ -68,7 +69,7 @@ def assert_equivalent(left: str | sp.Expr | Meaning, right: str | sp.Expr | Mean
     d = decide(_meaning(left, "left"), _meaning(right, "right"), approximate=approximate)
     ok = ("proved", "verified", "approximation") if approximate else ("proved", "verified")
     if d.verdict not in ok:
-        msg = f"{_show(left)}  ≠  {_show(right)}: {d.message}"
+        msg = f"{_show(left)}  ≠  {_show(right)}: {text_latex(d.message)}"
         if d.counterexample is not None:
             c = d.counterexample
             msg += f"\n  counterexample: sizes {c.sizes}, indices {c.indices}, values {c.values}"
@@ -84,7 +85,7 @@ def assert_not_equivalent(left: str | sp.Expr | Meaning, right: str | sp.Expr | 
     d = decide(_meaning(left, "left"), _meaning(right, "right"))
     if d.verdict != "failed":
         raise AssertionError(f"{_show(left)} = {_show(right)} was expected to fail, got "
-                             f"{d.verdict}: {d.message}")
+                             f"{d.verdict}: {text_latex(d.message)}")
     return d
 
 

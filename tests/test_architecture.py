@@ -80,3 +80,41 @@ def test_the_catalogue_imports_no_recipe_and_the_checker_no_renderer() -> None:
     assert not any(t.startswith(("symhess.render", "symhess.derive", "symhess.handout"))
                    for t in graph["symhess.check"])
     assert not any(t.startswith("symhess.render") for t in graph["symhess.results"])
+
+
+# The one place the checking side prints SymPy: a failed step's residual is printed and read
+# back by the parser as a candidate correction (suggest._residual_term) — a translation into
+# the reader's notation, not output.
+_PRINTS_TO_READ_BACK = {("symhess.suggest", "symhess.printing")}
+
+
+def _sympy_latex_calls(path: Path) -> list[int]:
+    """Lines of ``path`` that call SymPy's own printer (``sp.latex``, ``sympy.latex``)."""
+    return [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "latex" and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("sp", "sympy")]
+
+
+def test_the_checker_decides_and_never_formats() -> None:
+    """Nothing the checker runs imports the printer or calls SymPy's: a message carries the
+    expressions it computed as SymPy (results.Text), and a renderer prints them."""
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) - {t for s, t in _PRINTS_TO_READ_BACK if s == name}
+             for name, path in modules.items()}
+    seen, todo = set(), ["symhess.check"]
+    while todo:
+        v = todo.pop()
+        if v not in seen:
+            seen.add(v)
+            todo += sorted(graph[v])
+    assert "symhess.equivalence" in seen and "symhess.orders" in seen and "symhess.suggest" in seen
+    assert "symhess.printing" not in seen and not any(v.startswith("symhess.render") for v in seen)
+    calls = {v: _sympy_latex_calls(modules[v]) for v in sorted(seen)}
+    assert not {v: lines for v, lines in calls.items() if lines}
+
+
+def test_the_latex_call_finder_finds_one(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("import sympy as sp\n\nx = sp.latex(1)\ny = other.latex(2)\n", encoding="utf-8")
+    assert _sympy_latex_calls(f) == [3]

@@ -31,13 +31,13 @@ def test_term_living_on_coincident_indices_is_caught() -> None:
     assert d.verdict == "failed"
     assert d.counterexample is not None
     assert d.counterexample.indices["j"] == d.counterexample.indices["j'"]
-    assert "missing" in d.message and "I_{jj'}" in d.message
+    assert "missing" in text_latex(d.message) and "I_{jj'}" in text_latex(d.message)
 
 
 def test_proved_verified_failed() -> None:
     assert decide(Meaning(MM[k, kp] * Z[j]), Meaning(Z[j] * MM[kp, k])).verdict == "proved"
     d = decide(Meaning(hp(A_HID[j])), Meaning(hp(A_HID[jp]) * 1))
-    assert d.verdict == "failed" and "free indices" in d.message
+    assert d.verdict == "failed" and "free indices" in text_latex(d.message)
 
 
 def test_numeric_route_when_no_symbolic_proof() -> None:
@@ -50,14 +50,14 @@ def test_numeric_route_when_no_symbolic_proof() -> None:
 def test_shape_mismatch_is_failed_in_words() -> None:
     d = decide(Meaning(md.EH[ROW, COL], ROW, COL), Meaning(md.EG[ROW], ROW, None))
     assert d.verdict == "failed"
-    assert d.message.startswith("the sides differ in shape: the left side is a matrix")
+    assert text_latex(d.message).startswith("the sides differ in shape: the left side is a matrix")
 
 
 def test_free_variable_left_outside_integral() -> None:
     inside = sp.Integral(md.YxG(md.XV, COL) * md.Px(md.XV), md.XV)
     outside = md.YxG(md.XV, COL) * sp.Integral(md.Px(md.XV), md.XV)
     d = decide(Meaning(inside), Meaning(outside))
-    assert d.verdict == "failed" and d.message.startswith("the right side depends on x outside any integral")
+    assert d.verdict == "failed" and text_latex(d.message).startswith("the right side depends on x outside any integral")
 
 
 def test_integrals_checked_numerically() -> None:
@@ -74,7 +74,7 @@ def test_approximation_reports_dropped_term() -> None:
     approx = sp.Sum(md.YG[n, ROW] * md.YG[n, COL], (n, 1, N))
     d = decide(Meaning(full, ROW, COL), Meaning(approx, ROW, COL), approximate=True)
     assert d.verdict == "approximation"
-    assert "partial^{2} y_{n}" in d.message
+    assert "partial^{2} y_{n}" in text_latex(d.message)
 
 
 def test_no_wall_clock_budget() -> None:
@@ -116,6 +116,7 @@ def test_sizes_distinguish_layers() -> None:
 
 # --- named strategies for derivations (derive/ asks its equality questions here) -----------------
 from symhess.results import Counterexample, Verdict  # noqa: E402
+from symhess.printing import text_latex
 
 _n, _m = sp.Symbol("n", integer=True), sp.Symbol("n'", integer=True)
 _N = sp.Symbol("N", integer=True, positive=True)

@@ -15,6 +15,7 @@ from symhess.catalogue import Record
 from symhess.errors import InputError, SymhessError
 from symhess.render.content import Figure
 from symhess.results import BookCounterexample, DerivationResult, Erratum, NumericCheck, Step
+import sympy as sp
 
 HAVE_TEX = all(shutil.which(p) for p in ("latexmk", "lualatex", "pdftotext"))
 needs_tex = pytest.mark.skipif(not HAVE_TEX, reason="latexmk/lualatex/pdftotext not installed "
@@ -189,8 +190,8 @@ def test_log_helpers() -> None:
 def test_checked_notes_markdown(tmp_path: Path) -> None:
     notes = tmp_path / "n.md"
     notes.write_text("Notes.\n\n$$\\begin{aligned} a &= b \\\\ &= c \\end{aligned}$$\n", encoding="utf-8")
-    steps = (NS(index=1, line=3, verdict="proved", message="", justification=None, residual_latex=None),
-             NS(index=2, line=3, verdict="failed", message="b is not c", justification=None, residual_latex="b - c"))
+    steps = (NS(index=1, line=3, verdict="proved", message="", justification=None, residual=None),
+             NS(index=2, line=3, verdict="failed", message="b is not c", justification=None, residual=sp.Symbol("b") - sp.Symbol("c")))
     report = NS(path=str(notes), derivations=(NS(line=3, verdict="failed", steps=steps, xfail=None, message=""),))
     out = handout.build_checked_notes(notes, tmp_path / "checked.md", report, lang="en")
     text = out.read_text(encoding="utf-8")
@@ -304,9 +305,9 @@ def test_checked_notes_markdown_no_double_text(tmp_path: Path) -> None:
     notes = tmp_path / "n.md"
     notes.write_text("$$\\begin{aligned} a &= b \\quad (\\because \\text{chain rule: } a_{k'} \\text{ only}) "
                      "\\\\ &= c \\nonumber \\end{aligned}$$\n", encoding="utf-8")
-    steps = (NS(index=1, line=1, verdict="proved", message="", residual_latex=None,
+    steps = (NS(index=1, line=1, verdict="proved", message="", residual=None,
                 justification=r"\because \text{chain rule: } a_{k'} \text{ only}"),
-             NS(index=2, line=1, verdict="failed", message="b is not c", justification=None, residual_latex="b - c"))
+             NS(index=2, line=1, verdict="failed", message="b is not c", justification=None, residual=sp.Symbol("b") - sp.Symbol("c")))
     report = NS(path=str(notes), derivations=(NS(line=1, verdict="failed", steps=steps, xfail=None, message=""),))
     text = handout.build_checked_notes(notes, tmp_path / "c.md", report, lang="en").read_text(encoding="utf-8")
     assert r"\text{\text" not in text and r"\text((" not in text and "nonumber" not in text

@@ -13,6 +13,9 @@ import pytest
 
 from symhess.cli import main
 from symhess.render import html as rh
+from symhess.printing import text_latex
+import sympy as sp
+from symhess.network import MM, Z, j, jp, k, kp
 
 NOTES = r"""# My notes on (5.93)
 
@@ -50,11 +53,11 @@ def fake_report(path: Path, text: str) -> NS:
     cex = NS(sizes={"D": 2, "M": 2, "K": 2}, indices={"j": 1, "j'": 2}, values={"left": 0.5, "right": 0.25})
     steps = (
         NS(index=1, line=line + 1, col=1, verdict="proved", message="equal", justification=r"\because (5.92)",
-           residual_latex=None, counterexample=None, assumptions=("E_n smooth",), readings=(),
-           lhs_latex="a", rhs_latex="a", suggestion=None),
+           residual=None, counterexample=None, assumptions=("E_n smooth",), readings=(),
+           lhs_expr=sp.Symbol("a"), rhs_expr=sp.Symbol("a"), suggestion=None),
         NS(index=2, line=line + 2, col=1, verdict="failed", message="the right side is missing z_{j'}",
-           justification=None, residual_latex=r"z_j z_{j'} M_{kk'} - z_j M_{kk'}", counterexample=cex,
-           assumptions=("E_n smooth",), readings=(), lhs_latex="z_j z_{j'} M_{kk'}", rhs_latex="z_j M_{kk'}",
+           justification=None, residual=Z[j] * Z[jp] * MM[k, kp] - Z[j] * MM[k, kp], counterexample=cex,
+           assumptions=("E_n smooth",), readings=(), lhs_expr=Z[j] * Z[jp] * MM[k, kp], rhs_expr=Z[j] * MM[k, kp],
            suggestion=NS(latex=r"z_j z_{j'} M_{kk'}", edit="adds z_{j'}", verdict="proved")),
     )
     der = NS(path=str(path), line=line, verdict="failed", steps=steps, xfail=None, message="",
@@ -210,7 +213,7 @@ def test_the_summary_shortens_a_long_message_at_a_word(tmp_path: Path) -> None:
     f = tmp_path / "notes.md"
     f.write_text("$$ h(a) = \\tanh(a) $$\n\n$$ h'(a_j) = 1 - z_j^2 $$\n", encoding="utf-8")
     report = check_paths([f])
-    long = report.derivations[1].steps[0].message
+    long = text_latex(report.derivations[1].steps[0].message)
     assert len(long) > 160
     item = rh.report_html(report).split("<li>")[1].split("</li>")[0]
     assert item.endswith(" …") and long.split()[0] in item

@@ -7,6 +7,8 @@ from types import SimpleNamespace as NS
 import pytest
 
 from symhess.render import checked
+import sympy as sp
+from symhess.network import MM, Z, j, jp, k, kp
 
 NOTES = r"""# My notes
 
@@ -25,10 +27,10 @@ Closing words.
 def report_for(text: str) -> NS:
     line = text.splitlines().index(r"$$\begin{aligned}") + 1
     steps = (
-        NS(index=1, line=line + 1, verdict="proved", message="equal", justification=None, residual_latex=None),
-        NS(index=2, line=line + 2, verdict="proved", message="equal", justification=r"\because (5.92)", residual_latex=None),
+        NS(index=1, line=line + 1, verdict="proved", message="equal", justification=None, residual=None),
+        NS(index=2, line=line + 2, verdict="proved", message="equal", justification=r"\because (5.92)", residual=None),
         NS(index=3, line=line + 3, verdict="failed", message="the right side is missing z_{j'}",
-           justification=None, residual_latex=r"z_j (z_{j'} - 1) M_{kk'}"),
+           justification=None, residual=Z[j] * (Z[jp] - 1) * MM[k, kp]),
     )
     return NS(path="notes.md", derivations=(NS(line=line, verdict="failed", steps=steps, xfail=None, message=""),))
 
@@ -55,7 +57,7 @@ def test_markdown_marks_each_step_and_shows_the_residual() -> None:
     pieces = checked.split_notes(NOTES, blocks(NOTES), report_for(NOTES))
     out = checked.document_md(pieces, "notes.md", "en")
     assert out.count(r"\tag*{✓}") == 2 and out.count(r"\tag*{✗}") == 1
-    assert r"\text{residual:}\ z_j (z_{j'} - 1) M_{kk'}" in out
+    assert r"\text{residual:}\ z_{j} M_{kk'} \left(z_{j'} - 1\right)" in out
     assert "Some prose with $x_i$" in out and "Closing words." in out
     assert "✗ step 3, line" in out
 
@@ -64,7 +66,7 @@ def test_tex_marks_each_step() -> None:
     pieces = checked.split_notes(NOTES, blocks(NOTES), report_for(NOTES))
     doc = checked.document_tex(pieces, "notes.md", "ja", tex_source=False)
     assert doc.count(r"\tag*{\cmark}") == 2 and doc.count(r"\tag*{\xmark}") == 1
-    assert r"\textcolor{v-failed}{\text{残差:}\ z_j (z_{j'} - 1) M_{kk'}}" in doc
+    assert r"\textcolor{v-failed}{\text{残差:}\ z_{j} M_{kk'} \left(z_{j'} - 1\right)}" in doc
     assert r"\section*{My notes}" in doc and r"\texttt{code\_name}" in doc
 
 
@@ -89,7 +91,7 @@ def test_real_checker_report(tmp_path: Path) -> None:
 
 def test_step_notes_show_a_suggestion() -> None:
     step = NS(index=2, line=5, verdict="failed", message="the right side is missing z_{j'}", justification=None,
-              residual_latex="z_{j'}", suggestion=NS(latex=r"z_j z_{j'} M_{kk'}", edit="adds z_{j'}", verdict="proved"))
+              residual=Z[jp], suggestion=NS(latex=r"z_j z_{j'} M_{kk'}", edit="adds z_{j'}", verdict="proved"))
     der = NS(line=3, verdict="failed", steps=(step,), xfail=None, message="")
     (md_note,) = checked.step_notes(der, "en", markdown=True)
     assert "did you mean: $z_j z_{j'} M_{kk'}$" in md_note and md_note.endswith("✓")

@@ -191,3 +191,14 @@ def test_prose_never_breaks_tex(text: str) -> None:
     assert _balanced(out)
     for m in re.finditer(r"(?<!\\)\$(.*?)(?<!\\)\$", out):
         assert tex._safe_math(m.group(1))
+
+
+def test_a_power_of_a_symbol_with_a_superscript_is_bracketed() -> None:
+    """``(w^{(1)})^2``, never the double superscript ``w^{(1)}^{2}`` (a TeX error)."""
+    import sympy as sp
+
+    from symhess.printing import prml_latex, text_latex
+    from symhess.results import Text
+    w1 = sp.Symbol("w^{(1)}")
+    assert prml_latex(w1 ** 2) == r"\left(w^{(1)}\right)^{2}" and prml_latex(sp.Symbol("a") ** 2) == "a^{2}"
+    assert text_latex(Text("changes by ", w1 ** 2 / 2)) == r"changes by \frac{\left(w^{(1)}\right)^{2}}{2}"

@@ -8,6 +8,8 @@ import pytest
 from symhess.check import Report
 from symhess.render.report import derivation_text, report_text, summary_text
 from symhess.render.unicode import readable, to_unicode
+import sympy as sp
+from symhess.network import Z, jp
 
 
 @pytest.mark.parametrize("latex, text", [
@@ -37,7 +39,7 @@ def test_readable_keeps_prose(prose: str, text: str) -> None:
 
 def _step(verdict: str, **kw) -> NS:
     base = dict(index=1, line=3, col=1, verdict=verdict, message="m", justification=None, assumptions=(),
-                readings=(), residual_latex=None, counterexample=None, lhs_latex="", rhs_latex="", suggestion=None)
+                readings=(), residual=None, counterexample=None, lhs_expr=None, rhs_expr=None, suggestion=None)
     base.update(kw)
     return NS(**base)
 
@@ -67,7 +69,7 @@ def test_reading_shared_by_steps_shown_once_and_summary_counts() -> None:
 
 def test_suggestion_and_counterexample_under_a_failed_step() -> None:
     cex = NS(sizes={"D": 2}, indices={"j'": 2}, values={"left": 1.0, "right": 2.0})
-    s = _step("failed", residual_latex=r"z_{j'}", counterexample=cex, lhs_latex="a", rhs_latex="b",
+    s = _step("failed", residual=Z[jp], counterexample=cex, lhs_expr=sp.Symbol("a"), rhs_expr=sp.Symbol("b"),
               suggestion=NS(latex=r"z_j z_{j'}", edit="changes z_{j} to z_{j'}", verdict="proved"))
     text = derivation_text(_der([s], verdict="failed"))
     assert "residual (left − right): z_j′" in text and "indices j′ = 2" in text

@@ -17,6 +17,7 @@ from symhess.notation import ast
 from symhess.notation.interpret import interpret
 from symhess.notation.parser import parse_chain
 from symhess.suggest import LIMIT, Search, StepJudge, Suggestion, candidates, search, suggest
+from symhess.printing import text_latex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +61,7 @@ def test_a_failed_step_gets_the_hand_edit_that_repairs_it(text: str, edit: str, 
     found = fix(text)
     assert found.best == Suggestion(corrected, edit, "proved")
     assert found.kinds[0] == kind
-    assert found.message.startswith(f"did you mean: {corrected} ({edit})")
+    assert text_latex(found.message).startswith(f"did you mean: {corrected} ({edit})")
 
 
 def test_two_places_are_edited_when_one_is_not_enough() -> None:
@@ -98,7 +99,7 @@ def test_the_work_is_bounded_by_a_count_of_candidates_and_says_so() -> None:
     judge = Counting(None)
     found = search(a, b, judge, limit=7)
     assert found.found == () and found.tried == 7 and judge.calls == 7
-    assert found.message == "no suggestion within 7 candidates"
+    assert text_latex(found.message) == "no suggestion within 7 candidates"
     assert suggest(a, b, Counting(None), limit=7) is None
 
 

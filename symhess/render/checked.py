@@ -15,9 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..results import DerivationResult, Step
+from ..printing import prml_latex, text_latex
+from ..results import DerivationResult, Step, Text
 from . import latex as tex
 from .markdown import escape_md
 from .words import words
@@ -34,11 +35,11 @@ class StepLike(Protocol):
     @property
     def verdict(self) -> str: ...
     @property
-    def message(self) -> str: ...
+    def message(self) -> Text | str: ...
     @property
     def justification(self) -> str | None: ...
     @property
-    def residual_latex(self) -> str | None: ...
+    def residual(self) -> Any: ...  # SymPy, left − right of a failed step
 
 
 class DerivationLike(Protocol):
@@ -243,11 +244,11 @@ def _rows(der: DerivationLike, block: str, lang: str, *, markdown: bool) -> list
         mark = _MARK_TEXT.get(verdict, "?") if markdown else _MARK_TEX.get(verdict, r"\umark")
         for i, row in enumerate(rows):
             out.append(row + (rf" \tag*{{{mark}}}" if i == main else r" \notag"))
-        if step is not None and verdict == "failed" and step.residual_latex:
+        if step is not None and verdict == "failed" and step.residual is not None:
             label = rf"\text{{{w.residual}:}}"
             colour = (lambda x: x) if markdown else (lambda x: rf"\textcolor{{v-failed}}{{{x}}}")
             room = tex.DISPLAY_WIDTH - 10.0 - tex.width(label)
-            for i, part in enumerate(tex._pack(tex.split_terms(step.residual_latex), room)):
+            for i, part in enumerate(tex._pack(tex.split_terms(prml_latex(step.residual)), room)):
                 shown = colour(label + "\\ " + part) if i == 0 else colour(part)
                 out.append((r"&\qquad " if i == 0 else r"&\qquad\qquad ") + shown + r" \notag")
     return out
@@ -262,8 +263,8 @@ def step_notes(der: DerivationLike, lang: str, *, markdown: bool = False) -> lis
             continue
         mark = _MARK_TEXT.get(s.verdict, "?") if markdown else _MARK_TEX.get(s.verdict, r"\umark")
         where = f"step {s.index}, line {s.line}" if lang == "en" else f"ステップ {s.index} (行 {s.line})"
-        msg = tex.text_with_math(s.message, escape_md) if markdown else tex.text_with_math(
-            s.message, display_over=tex.NOTE_MATH_WIDTH)
+        msg = tex.text_with_math(text_latex(s.message), escape_md) if markdown else tex.text_with_math(
+            text_latex(s.message), display_over=tex.NOTE_MATH_WIDTH)
         sug = getattr(s, "suggestion", None)
         if sug is not None:
             fix = words(lang).checked.get("suggest", "did you mean")

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .report import HOLDS, shared_notes, summary_text
+from ..printing import text_latex
+from .report import HOLDS, residual_latex, shared_notes, sides_latex, summary_text
 
 from .unicode import readable, to_unicode
 
@@ -178,12 +179,13 @@ def _anchor(file_index: int, line: int) -> str:
 
 def _step_detail(s: Any) -> str:
     """Message, residual, counterexample and suggestion under a step that did not hold."""
-    parts = [f'<p class="msg">{html.escape(readable(s.message))}</p>'] if s.message else []
-    if s.verdict == "failed" and s.residual_latex:
-        parts.append('<p class="msg">residual (left − right): '
-                     f'{mathml(s.residual_latex)}</p>')
-    if s.verdict in ("failed", "approximation") and getattr(s, "lhs_latex", None):
-        parts.append(f'<p class="msg">left: {mathml(s.lhs_latex)}<br>right: {mathml(s.rhs_latex)}</p>')
+    parts = [f'<p class="msg">{html.escape(readable(text_latex(s.message)))}</p>'] if s.message else []
+    residual = residual_latex(s)
+    if s.verdict == "failed" and residual:
+        parts.append(f'<p class="msg">residual (left − right): {mathml(residual)}</p>')
+    sides = sides_latex(s) if s.verdict in ("failed", "approximation") else None
+    if sides is not None:
+        parts.append(f'<p class="msg">left: {mathml(sides[0])}<br>right: {mathml(sides[1])}</p>')
     c = s.counterexample
     if c is not None:
         cells = [("sizes", ", ".join(f"{k} = {v}" for k, v in c.sizes.items())),
@@ -211,7 +213,7 @@ def _chain_table(der: Any, block: str) -> str | None:
         rel = rels[s.index - 1] if 0 < s.index <= len(rels) else "="
         why = f"∵ {html.escape(readable(s.justification))}" if s.justification else ""
         rows.append(f'<tr class="step" data-verdict="{html.escape(s.verdict)}">'
-                    f'<td class="mark">{_mark(s.verdict, readable(s.message))}</td>'
+                    f'<td class="mark">{_mark(s.verdict, readable(text_latex(s.message)))}</td>'
                     f'<td class="rel">{mathml(rel)}</td><td>{_display(members[s.index])}</td>'
                     f'<td class="why">{why}</td></tr>')
         if s.verdict not in HOLDS:
@@ -279,7 +281,7 @@ def _summary(rep: Any) -> str:
             first = d.first_failure
             where = f"{html.escape(f.path)}:{d.line}"
             what = (f"step {first.index}: "  # shortened at a word, before escaping (no cut &amp;)
-                    f"{html.escape(textwrap.shorten(readable(first.message), 160, placeholder=' …'))}"
+                    f"{html.escape(textwrap.shorten(readable(text_latex(first.message)), 160, placeholder=' …'))}"
                     if first is not None else html.escape(readable(d.message)))
             link = f'<li><a href="#{_anchor(fi, d.line)}">{where}</a> {_mark(d.verdict)} — {what}</li>'
             if d.verdict in ("failed", "unsupported"):

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..check import DerivationReport, Report, StepResult
+from ..printing import prml_latex, text_latex
 from .text import mark, paint, plural
 from .unicode import readable
 
@@ -34,10 +35,24 @@ def step_json(s: StepResult) -> dict[str, Any]:
     sug = getattr(s, "suggestion", None)
     return {"index": s.index, "line": s.line, "verdict": s.verdict,
             "justification": s.justification, "assumptions": list(s.assumptions),
-            "residual_latex": s.residual_latex, "counterexample": cex, "message": s.message,
+            "residual_latex": residual_latex(s), "counterexample": cex, "message": text_latex(s.message),
             "readings": list(s.readings),
             "suggestion": None if sug is None else {"latex": sug.latex, "edit": sug.edit,
                                                     "verdict": sug.verdict}}
+
+
+def residual_latex(s: StepResult) -> str | None:
+    """The residual left − right of a failed step (or the remainder an approximation drops),
+    printed; None when the step has none."""
+    return None if s.residual is None else prml_latex(s.residual)
+
+
+def sides_latex(s: StepResult) -> tuple[str, str] | None:
+    """The two sides as decided, printed; None when the step kept none (a definition, a step
+    decided without interpreting both sides)."""
+    if s.lhs_expr is None or s.rhs_expr is None:
+        return None
+    return prml_latex(s.lhs_expr), prml_latex(s.rhs_expr)
 
 
 def report_json(rep: Report) -> dict[str, Any]:
@@ -98,25 +113,23 @@ def step_lines(d: DerivationReport, s: StepResult, *, colour: bool = False, verb
     sub = "      "
     out: list[str] = []
     if detail and s.message:
-        out.append(readable(s.message))
+        out.append(readable(text_latex(s.message)))
     if notes or verbose:
         out += [f"read: {readable(r)}" for r in s.readings] if notes else []
         out += [f"assumes: {readable(a)}" for a in s.assumptions] if notes else []
+    sides = sides_latex(s) if verbose or s.verdict in ("failed", "approximation") else None
     if detail and s.verdict not in HOLDS and s.verdict != "definition":
-        if s.lhs_latex and (verbose or s.verdict in ("failed", "approximation")):
-            out.append(f"left:  {readable(s.lhs_latex)}")
-            out.append(f"right: {readable(s.rhs_latex)}")
-        if s.residual_latex and s.verdict == "failed":
-            out.append(f"residual (left − right): {readable(s.residual_latex)}")
+        if sides is not None:
+            out.append(f"left:  {readable(sides[0])}")
+            out.append(f"right: {readable(sides[1])}")
+        residual = residual_latex(s)
+        if residual and s.verdict == "failed":
+            out.append(f"residual (left − right): {readable(residual)}")
         if s.counterexample is not None:
             out.append("counterexample: " + counterexample_text(s))
-    elif verbose and (s.lhs_latex or getattr(s, "lhs_expr", None) is not None):
-        left, right = s.lhs_latex, s.rhs_latex
-        if not left:  # a step that holds keeps its sides as SymPy: printed only when asked
-            from ..printing import prml_latex
-            left, right = prml_latex(s.lhs_expr), prml_latex(s.rhs_expr)
-        out.append(f"left:  {readable(left)}")
-        out.append(f"right: {readable(right)}")
+    elif verbose and sides is not None:
+        out.append(f"left:  {readable(sides[0])}")
+        out.append(f"right: {readable(sides[1])}")
     sug = getattr(s, "suggestion", None)
     if sug is not None:
         fix = f"did you mean: {readable(sug.latex)}"
