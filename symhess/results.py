@@ -244,10 +244,18 @@ class Erratum:
 
 @dataclass(frozen=True)
 class DerivationResult:
-    """What deriving one catalogue equation produced."""
+    """What deriving one catalogue equation produced.
+
+    ``title`` is keyword-only and empty from a recipe: titles live in the catalogue, and
+    :func:`symhess.derive.derive_entry` is the one place that sets it.
+
+    >>> r = DerivationResult("5.93", "x", "proved", (), None, 0.0)
+    >>> r.title, DerivationResult("5.93", "x", "proved", (), None, 0.0, title="t").title
+    ('', 't')
+    """
 
     equation: str
-    title: str
+    title: str = field(default="", kw_only=True)
     statement_latex: str
     verdict: Verdict | str  # a plain string is turned into its Verdict on construction
     steps: tuple[Step, ...]
@@ -289,8 +297,8 @@ class DerivationResult:
     def from_json(cls, data: dict[str, Any]) -> "DerivationResult":
         """A result back from :meth:`to_json` (plain data, nothing evaluated).
 
-        >>> r = DerivationResult("x", "t", "a=b", "erratum", (Step("a", None, ""),), None, 0.0,
-        ...     erratum=Erratum("p", "c", "", BookCounterexample({"D": 1}, {}, 1.0, 2.0)))
+        >>> r = DerivationResult("x", "a=b", "erratum", (Step("a", None, ""),), None, 0.0,
+        ...     erratum=Erratum("p", "c", "", BookCounterexample({"D": 1}, {}, 1.0, 2.0)), title="t")
         >>> DerivationResult.from_json(r.to_json()) == r
         True
         """
@@ -310,16 +318,17 @@ class DerivationResult:
                 float(c["true"]), {str(k): float(v) for k, v in c.get("parameters", {}).items()})
             erratum = Erratum(str(data["printed_latex"]), str(data["corrected_latex"]),
                               str(data.get("wrong_when_latex") or ""), cex)
-        return cls(str(data["equation"]), str(data["title"]), str(data["statement_latex"]),
+        return cls(str(data["equation"]), str(data["statement_latex"]),
                    data["verdict"], steps, numeric, float(data["seconds"]),
-                   tuple(data.get("notes", ())), tuple(data.get("assumptions", ())), erratum)
+                   tuple(data.get("notes", ())), tuple(data.get("assumptions", ())), erratum,
+                   title=str(data["title"]))
 
     def chain_latex(self) -> str:
         """The step chain as an ``aligned`` block body (a step with relation ``""`` starts a
         new chain).  Justifications are text with inline math in ``$…$``.
 
-        >>> r = DerivationResult("x", "t", "a=b", "proved",
-        ...     (Step("a", None, ""), Step("b", "def")), None, 0.0)
+        >>> r = DerivationResult("x", "a=b", "proved",
+        ...     (Step("a", None, ""), Step("b", "def")), None, 0.0, title="t")
         >>> print(r.chain_latex())
         a &= b && \\because \\text{def}
         """

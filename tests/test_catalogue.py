@@ -88,7 +88,7 @@ def test_derive_entry_carries_the_catalogue_title(monkeypatch: pytest.MonkeyPatc
     from symhess import derive
     from symhess.results import DerivationResult
 
-    stand_in = DerivationResult("5.93", "the recipe's own words", "s", "proved", (), None, 0.0)
+    stand_in = DerivationResult("5.93", "s", "proved", (), None, 0.0, title="the recipe's own words")
     monkeypatch.setitem(derive.RECIPES, "exact.derive_block(5.93)", lambda: stand_in)
     result = derive.derive_entry("5.93")
     assert result.title == BOOK["5.93"].title == "Both weights in the second layer"

@@ -28,7 +28,8 @@ LONG = (r"x_i x_{i'} h''(a_{j'}) I_{jj'} \sum_k w_{kj'}^{(2)} \delta_k "
 
 
 def _r(number: str, verdict: str, steps: tuple[Step, ...], notes: tuple[str, ...] = ()) -> DerivationResult:
-    return DerivationResult(number, f"title of {number}", steps[-1].latex, verdict, steps, NUM, 0.25, notes=notes)
+    return DerivationResult(number, steps[-1].latex, verdict, steps, NUM, 0.25, notes=notes,
+                            title=f"title of {number}")
 
 
 RESULTS = {
@@ -42,11 +43,12 @@ RESULTS = {
         Step(r"\frac{\partial^2 E_n}{\partial w_{ji}^{(1)} \partial w_{j'i'}^{(1)}}", None, ""),
         Step(LONG + " + " + LONG, "product rule; chain rule; sums over Kronecker deltas collapsed; M symmetric"))),
     "5.95": DerivationResult(
-        "5.95", "title of 5.95", "B", "erratum", (Step("A", None, ""), Step("B", "(5.92)")), NUM, 0.25,
+        "5.95", "B", "erratum", (Step("A", None, ""), Step("B", "(5.92)")), NUM, 0.25,
         notes=(f"corrected form: ${LONG}$", "x -> 2.0 x + 0.5: |grad J~| = 6e-11",
                "vs numeric.exact_hessian, max_rel_error 1e-16 (lambdified SymPy)"),
         erratum=Erratum(r"A = x_i h'(a_{j'})", r"A = x_i h'(a_j)", "j \\neq j'",
-                        BookCounterexample({"D": 2, "M": 2, "K": 2}, {"j": 1, "j'": 2}, -0.46, -0.12))),
+                        BookCounterexample({"D": 2, "M": 2, "K": 2}, {"j": 1, "j'": 2}, -0.46, -0.12)),
+        title="title of 5.95"),
     "5.101": _r("5.101", "proved", (Step(r"\mathcal{R}\{a_j\}", None, ""), Step(r"\sum_i v_{ji} x_i", "(5.98)"))),
 }
 

@@ -177,9 +177,9 @@ def test_real_checker_report_in_chromium(browser: str, tmp_path: Path) -> None:
 def test_jupyter_reprs_show_the_verdict() -> None:
     from symhess.results import BookCounterexample, DerivationResult, Erratum, Step
 
-    r = DerivationResult("5.95", "one in each layer", "s", "erratum", (Step("A", None, ""), Step("B", "chain rule")),
+    r = DerivationResult("5.95", "s", "erratum", (Step("A", None, ""), Step("B", "chain rule")),
                          None, 0.1, erratum=Erratum("A = x", "A = y", "j \\neq j'",
-                                                     BookCounterexample({"D": 2}, {"j": 1, "j'": 2}, 1.0, 2.0)))
+                                                     BookCounterexample({"D": 2}, {"j": 1, "j'": 2}, 1.0, 2.0)), title="one in each layer")
     from symhess.render.jupyter import derivation_html, derivation_latex
 
     page = derivation_html(r)

@@ -18,8 +18,8 @@ LONG_RHS = (r"x_i x_{i'} h''(a_{j'}) I_{jj'} \sum_k w_{kj'}^{(2)} \delta_k "
 
 def result(steps: tuple[Step, ...], *, number: str = "5.94", verdict: str = "proved",
            numeric: NumericCheck | None = None, notes: tuple[str, ...] = ()) -> DerivationResult:
-    return DerivationResult(number, "both weights in the first layer", "s", verdict, steps, numeric, 0.5,
-                            notes=notes)
+    return DerivationResult(number, "s", verdict, steps, numeric, 0.5, notes=notes,
+                            title="both weights in the first layer")
 
 
 SEED_EQ5 = result((

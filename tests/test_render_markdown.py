@@ -10,10 +10,11 @@ from symhess.render.content import CorrespondenceRow, Handout, Item, Section
 from symhess.results import BookCounterexample, DerivationResult, Erratum, NumericCheck, Step
 
 R = DerivationResult(
-    "5.93", "both weights in the second layer", "s", "proved",
+    "5.93", "s", "proved",
     (Step(r"\frac{\partial^2 E_n}{\partial w_{kj} \partial w_{k'j'}}", None, ""),
      Step(r"z_j z_{j'} M_{kk'}", r"\because (5.92)")),
-    NumericCheck(({"D": 1, "M": 1, "K": 1},), 6, 1e-16), 0.2, notes=("PRML prints H_{kk'}",))
+    NumericCheck(({"D": 1, "M": 1, "K": 1},), 6, 1e-16), 0.2, notes=("PRML prints H_{kk'}",),
+    title="both weights in the second layer")
 
 
 def test_equation_is_a_tagged_aligned_display_like_the_seed() -> None:
@@ -23,7 +24,7 @@ def test_equation_is_a_tagged_aligned_display_like_the_seed() -> None:
 
 
 def test_justification_text_has_no_tex_escapes_for_mathjax() -> None:
-    r = DerivationResult("5.1", "t", "s", "proved", (Step("a", None, ""), Step("b", "R{f} at 50%")), None, 0.1)
+    r = DerivationResult("5.1", "s", "proved", (Step("a", None, ""), Step("b", "R{f} at 50%")), None, 0.1, title="t")
     eq = md.equation(r, "en")
     assert r"\text{R(f) at 50%}" in eq
 
@@ -51,12 +52,13 @@ def test_prose_conversion() -> None:
 
 
 ERRATUM = DerivationResult(
-    "5.95", "one weight in each layer", "s", "erratum",
+    "5.95", "s", "erratum",
     (Step(r"\frac{\partial^2 E_n}{\partial w_{ji} \partial w_{kj'}}", None, ""), Step(r"x_i h'(a_j) \delta_k I_{jj'}")),
     NumericCheck(({"D": 2, "M": 2, "K": 2},), 6, 2.5e-16, "vs numeric.exact_hessian (lambdified SymPy)"), 2.5,
     notes=("PRML prints H_{kk'} for M_{kk'}", "counterexample: D = 2; printed 1, true 2"),
     erratum=Erratum(r"E = x_i h'(a_{j'})", r"E = x_i h'(a_j)", "j \\neq j'",
-                    BookCounterexample({"D": 2, "M": 2, "K": 2}, {"j": 1, "j'": 2}, -0.4646, -0.1185)))
+                    BookCounterexample({"D": 2, "M": 2, "K": 2}, {"j": 1, "j'": 2}, -0.4646, -0.1185)),
+    title="one weight in each layer")
 
 
 @pytest.mark.parametrize("lang, prints, wrong, derived", [

@@ -137,7 +137,7 @@ def derive_5_79(statement: sp.Expr | None = None) -> DerivationResult:
              "(5.92); symbolic sizes and indices, h and E_n unspecified",)
     if verdict == "failed":
         notes += (f"derived: {_tex(second)}",)
-    return DerivationResult("5.79", "", STATEMENT_5_79,
+    return DerivationResult("5.79", STATEMENT_5_79,
                             verdict, steps, numeric, time.perf_counter() - t0, notes)
 
 
@@ -163,7 +163,7 @@ def derive_5_80(statement: sp.Expr | None = None) -> DerivationResult:
     ) + numbers["notes"]
     if verdict == "failed":
         notes += (f"the derivation gives {_tex(second)}; without the off-diagonal term: {_tex(kept)}",)
-    return DerivationResult("5.80", "", STATEMENT_5_80,
+    return DerivationResult("5.80", STATEMENT_5_80,
                             verdict, steps, numeric, time.perf_counter() - t0, notes)
 
 
@@ -212,7 +212,7 @@ def derive_5_78() -> DerivationResult:
         "second layer: d^2E_n/d(w_kj)^2 = " + _tex(out) + " = z_j^2 d^2E_n/da_k^2 "
         + ("(proved)" if second_layer else "(NOT proved)"),
     )
-    return DerivationResult("5.78", "", STATEMENT_5_78, verdict, steps, numeric, time.perf_counter() - t0, notes)
+    return DerivationResult("5.78", STATEMENT_5_78, verdict, steps, numeric, time.perf_counter() - t0, notes)
 
 
 # --------------------------------------------------------------------------------------

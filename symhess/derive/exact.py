@@ -186,7 +186,7 @@ def derive_block(block: Block) -> DerivationResult:
             notes.append("the corrected form is the derived result: checked against the "
                          "brute-force Hessian above")
     return DerivationResult(
-        equation=block.number, title="", statement_latex=
+        equation=block.number, statement_latex=
         f"{second_derivative_latex(block.v1, block.v2)} = {prml_latex(block.statement)}",
         verdict=verdict, steps=steps, numeric=numeric, seconds=time.perf_counter() - t0,
         notes=tuple(notes), erratum=erratum)

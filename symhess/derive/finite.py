@@ -230,7 +230,7 @@ def _derive(number: str, statement: str, stencil: Stencil, claimed_order: int,
     numeric = NumericCheck(({"D": 2, "M": 3, "K": 2, "N": 8, "W": 17},), len(eps), coeff_err,
                            "predicted leading error coefficient vs (quotient - exact)/eps^2 for a concrete "
                            "smooth E(u, v), mpmath 80 digits, eps = 1e-10, r != s and r = s")
-    return DerivationResult(number, "", statement, verdict, steps, numeric, time.perf_counter() - t0,
+    return DerivationResult(number, statement, verdict, steps, numeric, time.perf_counter() - t0,
                             tuple(notes))
 
 

@@ -163,7 +163,7 @@ def derive_5_88(statement: sp.Expr | None = None) -> DerivationResult:
     )
     if verdict == "failed":
         notes += (f"derived: (M + v v^T)^-1 = {generic_latex(inverse)}",)
-    return DerivationResult("5.88", "", STATEMENT_5_88, verdict, steps, numeric,
+    return DerivationResult("5.88", STATEMENT_5_88, verdict, steps, numeric,
                             time.perf_counter() - t0, notes)
 
 
@@ -215,7 +215,7 @@ def derive_5_87() -> DerivationResult:
         H.append(H[-1] + np.outer(row, row))
     err = float(np.linalg.norm(H[-1] - B.T @ B) / np.linalg.norm(B.T @ B))
     numeric = NumericCheck(({"W": 4, "N": 7},), 1, err, "running sum of b b^T vs B^T B")
-    return DerivationResult("5.87", "", STATEMENT_5_87, verdict,
+    return DerivationResult("5.87", STATEMENT_5_87, verdict,
                             steps, numeric, time.perf_counter() - t0,
                             ("SymPy's simplify joins the adjacent ranges 1..L and L+1..L+1 back into 1..L+1",))
 
@@ -281,7 +281,7 @@ def derive_5_89() -> DerivationResult:
         Step(generic_latex(updated), r"(5.88) with $M = \mathbf{H}_L$, $\mathbf{v} = \mathbf{b}_{L+1}$", "="),
     )
     numeric, notes = _numeric_5_89()
-    return DerivationResult("5.89", "", STATEMENT_5_89, verdict, steps,
+    return DerivationResult("5.89", STATEMENT_5_89, verdict, steps,
                             numeric, time.perf_counter() - t0, notes,
                             (r"$\mathbf{H}_0 = \alpha \mathbf{I}$ with $\alpha > 0$: the recursion yields "
                              r"$(\mathbf{H}_N + \alpha\mathbf{I})^{-1}$",))

@@ -225,7 +225,7 @@ def _result(exact: sp.Expr, dropped: sp.Expr | None, number: str, statement: str
     """The result of an approximation recipe; a failed one notes what the derivation gives."""
     if verdict == "failed":
         notes += (_corrected(exact, dropped),)
-    return DerivationResult(number, "", statement, verdict, steps, numeric, time.perf_counter() - t0,
+    return DerivationResult(number, statement, verdict, steps, numeric, time.perf_counter() - t0,
                             notes, assumptions)
 
 
@@ -482,7 +482,7 @@ def derive_5_83(statement: sp.Expr | None = None) -> DerivationResult:
     )
     if verdict == "failed":
         notes += (f"derived form: {generic_latex(derived)}",)
-    return DerivationResult("5.83", "", STATEMENT_5_83, verdict,
+    return DerivationResult("5.83", STATEMENT_5_83, verdict,
                             steps, numeric, time.perf_counter() - t0, notes)
 
 
@@ -819,7 +819,7 @@ def derive_5_194(statement: sp.Expr | None = None) -> DerivationResult:
     ) + measured
     if verdict == "failed":
         notes += (_corrected(chain.result, None),)
-    return DerivationResult("5.194", "", STATEMENT_5_194,
+    return DerivationResult("5.194", STATEMENT_5_194,
                             verdict, chain.steps(), numeric, time.perf_counter() - t0, notes,
                             (r"$y(\mathbf{x}, \mathbf{w}) = \mathbb{E}[t|\mathbf{x}]$ (1.89): "
                              r"$\mathbf{w}$ minimises $\widetilde{E}$",))

@@ -327,7 +327,6 @@ def derive_input_transformation() -> DerivationResult:
     )
     return DerivationResult(
         equation="5.115-5.117",
-        title="",
         statement_latex=_STATEMENT_INPUT,
         verdict="proved" if (ok and concrete and worst < 1e-10) else "failed",
         steps=rules.steps,
@@ -350,7 +349,6 @@ def derive_output_transformation() -> DerivationResult:
     worst, count, sizes = _numeric_invariance(seed=1)
     return DerivationResult(
         equation="5.118-5.120",
-        title="",
         statement_latex=_STATEMENT_OUTPUT,
         verdict="proved" if (ok and concrete and worst < 1e-10) else "failed",
         steps=rules.steps,
@@ -622,7 +620,6 @@ def derive_weight_decay_counterexample() -> DerivationResult:
     )
     return DerivationResult(
         equation="5.112",
-        title="",
         statement_latex=_STATEMENT_DECAY,
         verdict="proved" if (counter and consistent < 1e-9) else "failed",
         steps=steps,
@@ -704,7 +701,6 @@ def derive_regulariser_rescaling() -> DerivationResult:
     ]
     return DerivationResult(
         equation="5.121",
-        title="",
         statement_latex=_STATEMENT_RESCALING,
         verdict=verdict,
         steps=r.steps,
@@ -813,7 +809,6 @@ def derive_improper_prior() -> DerivationResult:
     )
     return DerivationResult(
         equation="5.122",
-        title="",
         statement_latex=_STATEMENT_PRIOR,
         verdict="proved" if (is_infinite and err < 1e-10) else "failed",
         steps=steps,

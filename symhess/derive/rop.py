@@ -577,7 +577,6 @@ def derive_equation(number: str) -> DerivationResult:
         notes.append(f"derived form: {latex(TEXTBOOK[number].lhs)} = {latex(d.result)}")
     return DerivationResult(
         equation=number,
-        title="",
         statement_latex=TEXTBOOK[number].latex(),
         verdict=verdict,
         steps=d.steps,

@@ -400,7 +400,6 @@ def derive() -> DerivationResult:
     )
     return DerivationResult(
         equation="ex5.23",
-        title="",
         statement_latex=STATEMENT,
         verdict=verdict,
         steps=tuple(steps),

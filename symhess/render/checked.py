@@ -221,7 +221,7 @@ def _chain(der: DerivationLike, block: str) -> DerivationResult | None:
         return None
     chain = [Step(members[0], None, "")]
     chain += [Step(members[s.index], plain_justification(s.justification), rels[s.index - 1]) for s in steps]
-    return DerivationResult("", "", "", "proved", tuple(chain), None, 0.0)
+    return DerivationResult("", "", "proved", tuple(chain), None, 0.0)
 
 
 _MARK_TEX = {"proved": r"\cmark", "verified": r"\cmark", "failed": r"\xmark",

@@ -337,7 +337,7 @@ def derivation_html(r: Any) -> str:
     """A derivation result for Jupyter: title, verdict, erratum, the chain typeset, numeric check.
 
     >>> from symhess.results import DerivationResult, Step
-    >>> h = derivation_html(DerivationResult("5.93", "t", "s", "proved", (Step("a", None, ""), Step("b")), None, 0.1))
+    >>> h = derivation_html(DerivationResult("5.93", "s", "proved", (Step("a", None, ""), Step("b")), None, 0.1, title="t"))
     >>> "✓ proved" in h and "<math" in h
     True
     """

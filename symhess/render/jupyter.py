@@ -5,7 +5,7 @@ tells IPython how to show them.  ``import symhess`` in a running IPython registe
 ``%load_ext symhess`` does so explicitly.
 
 >>> from symhess.results import DerivationResult, Step
->>> r = DerivationResult("x", "t", "a=b", "proved", (Step("a", None, ""), Step("b")), None, 0.0)
+>>> r = DerivationResult("x", "a=b", "proved", (Step("a", None, ""), Step("b")), None, 0.0, title="t")
 >>> derivation_latex(r)
 '$$\\begin{aligned}a &= b \\\\ &\\text{(x) t: ✓ proved}\\end{aligned}$$'
 """

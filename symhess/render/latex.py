@@ -5,9 +5,9 @@ nothing is derived or checked again.  Long lines are broken at top-level ``+``/`
 so that displays stay inside the text block.
 
 >>> from symhess.results import DerivationResult, Step
->>> r = DerivationResult("5.93", "both weights in layer 2", "x", "proved",
+>>> r = DerivationResult("5.93", "x", "proved",
 ...     (Step(r"\\frac{\\partial^2 E_n}{\\partial w_{kj} \\partial w_{k'j'}}", None, ""),
-...      Step(r"z_j z_{j'} M_{kk'}", r"\\because (5.92)")), None, 0.1)
+...      Step(r"z_j z_{j'} M_{kk'}", r"\\because (5.92)")), None, 0.1, title="both weights in layer 2")
 >>> print(chain_rows(r))
 \\frac{\\partial^2 E_n}{\\partial w_{kj} \\partial w_{k'j'}} &= z_j z_{j'} M_{kk'} \\quad (\\because (5.92))
 >>> equation_tag("5.95"), equation_tag("ex5.23", "en")
@@ -592,7 +592,7 @@ def chain_step_rows(result: DerivationResult, max_width: float = DISPLAY_WIDTH, 
     step's line), so group ``s`` belongs to step ``s``.
 
     >>> from symhess.results import DerivationResult, Step
-    >>> r = DerivationResult("x", "t", "a", "proved", (Step("a", None, ""), Step("b", "def")), None, 0)
+    >>> r = DerivationResult("x", "a", "proved", (Step("a", None, ""), Step("b", "def")), None, 0, title="t")
     >>> chain_step_rows(r)
     [([], 0), (['a &= b \\\\quad (\\\\because \\\\text{def})'], 0)]
     """
@@ -721,7 +721,7 @@ def status_line(result: DerivationResult, lang: str = "ja") -> str:
     """The verdict of ``result`` and how it was checked, as a short paragraph.
 
     >>> from symhess.results import DerivationResult
-    >>> r = DerivationResult("5.93", "t", "x", "proved", (), None, 0.25)
+    >>> r = DerivationResult("5.93", "x", "proved", (), None, 0.25, title="t")
     >>> status_line(r, "en")
     '\\\\status{\\\\verdict{proved}{proved symbolically}}'
     """
@@ -767,8 +767,8 @@ def handout_notes(result: DerivationResult, lang: str = "ja") -> list[str]:
     already shown as an erratum).
 
     >>> from symhess.results import DerivationResult
-    >>> r = DerivationResult("x", "t", "s", "proved", (), None, 0.0,
-    ...     notes=("PRML prints H for M", "vs numeric.exact_hessian: 1e-16"))
+    >>> r = DerivationResult("x", "s", "proved", (), None, 0.0,
+    ...     notes=("PRML prints H for M", "vs numeric.exact_hessian: 1e-16"), title="t")
     >>> handout_notes(r, "en"), handout_notes(r, "ja")
     (['PRML prints H for M'], [])
     """

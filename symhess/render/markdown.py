@@ -4,8 +4,8 @@ Formats the same :class:`~symhess.render.content.Handout` as :mod:`symhess.rende
 reusing its line breaking and justification rules; figures are the PNG files.
 
 >>> from symhess.results import DerivationResult, Step
->>> r = DerivationResult("5.93", "t", "x", "proved",
-...     (Step("a", None, ""), Step("b", "chain rule")), None, 0.1)
+>>> r = DerivationResult("5.93", "x", "proved",
+...     (Step("a", None, ""), Step("b", "chain rule")), None, 0.1, title="t")
 >>> print(equation(r, "en"))
 $$\\begin{aligned}
 a &= b \\quad (\\because \\text{chain rule})
@@ -59,7 +59,7 @@ def status(result: DerivationResult, lang: str = "ja") -> str:
     """The verdict and how it was checked, as a Markdown block quote.
 
     >>> from symhess.results import DerivationResult
-    >>> status(DerivationResult("5.93", "t", "x", "verified", (), None, 1.234), "en")
+    >>> status(DerivationResult("5.93", "x", "verified", (), None, 1.234, title="t"), "en")
     '> **verified numerically**'
     """
     w = words(lang)

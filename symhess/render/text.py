@@ -96,7 +96,7 @@ def derivations_summary(results: Iterable[DerivationResult]) -> str:
     """The last line of ``symhess derive``: how many equations, by verdict.
 
     >>> from symhess.results import DerivationResult
-    >>> derivations_summary([DerivationResult("1", "t", "s", v, (), None, 0.0) for v in ("proved", "proved", "erratum")])
+    >>> derivations_summary([DerivationResult("1", "s", v, (), None, 0.0, title="t") for v in ("proved", "proved", "erratum")])
     '3 equations: 2 proved, 1 erratum (PRML misprint; the derivation holds)'
     """
     results = list(results)
