@@ -3,13 +3,14 @@
 A record says what the book's equation is (number, titles, PRML section, role), what the checker
 needs when a reader cites, tags or ends a chain in it (statement in reader notation, the setting it
 puts in force, a known misprint), and, for an equation symhess derives, the *name* of its recipe
-(a key of :data:`symhess.derive.RECIPES`), the statement the derivation is compared with, and the
+(``module.function`` or ``module.function(argument)``, looked up by
+:func:`symhess.derive.resolve`), the statement the derivation is compared with, and the
 figures and algorithms the handout shows beside it.  This module imports nothing from
 :mod:`symhess.derive`: deriving goes the other way, :func:`symhess.derive.derive_entry` reads a
 record and runs the recipe it names.
 
 >>> get("5.95").recipe, get("5.95").section, BOOK["5.95"].printed_latex is not None
-('exact.derive_block(5.95)', '5.4.5', True)
+('exact.derive_equation(5.95)', '5.4.5', True)
 >>> get("5.116").number                       # an equation inside a range record
 '5.115-5.117'
 """
@@ -43,7 +44,7 @@ class Record:
     ``drops``: for an approximation, the term it neglects; ``single_pattern``: E in this
     equation is one pattern's error E_n (§5.4.6).
 
-    For deriving: ``recipe``: the name of its recipe in :data:`symhess.derive.RECIPES` (None:
+    For deriving: ``recipe``: the name of its recipe, ``module.function[(argument)]`` (None:
     the checker knows the equation, symhess does not derive it); ``statement_latex``: the
     statement the derivation reaches, as the derive output prints it; ``figures``/``algorithms``:
     keys of :mod:`symhess.figures` and :mod:`symhess.algorithms` the handout shows with it.
@@ -51,7 +52,7 @@ class Record:
     >>> BOOK["5.95"].printed_latex is not None, BOOK["5.104"].error_model
     (True, 'sum_of_squares')
     >>> BOOK["5.82"].recipe is None, BOOK["5.93"].recipe
-    (True, 'exact.derive_block(5.93)')
+    (True, 'exact.derive_equation(5.93)')
     """
 
     number: str
@@ -169,14 +170,14 @@ _RECORDS = (
                            r"\frac{\partial E}{\partial w_{ji}}(w_{lk}-\epsilon)\right\} + O(\epsilon^2)"),
     Record("5.93", "Both weights in the second layer", "identity", "両方の重みが第二層にある",
            section="5.4.5",
-           recipe="exact.derive_block(5.93)",
+           recipe="exact.derive_equation(5.93)",
            statement_latex=r"\frac{\partial^2 E_n}{\partial w_{kj}^{(2)} \partial w_{k'j'}^{(2)}} = z_{j} "
                            r"z_{j'} M_{kk'}",
            statement="z_j z_{j'} M_{kk'}",
            algorithms=("exact_hessian",)),
     Record("5.94", "Both weights in the first layer", "identity", "両方の重みが第一層にある",
            section="5.4.5",
-           recipe="exact.derive_block(5.94)",
+           recipe="exact.derive_equation(5.94)",
            statement_latex=r"\frac{\partial^2 E_n}{\partial w_{ji}^{(1)} \partial w_{j'i'}^{(1)}} = x_{i} "
                            r"x_{i'} h'(a_{j}) h'(a_{j'}) \sum_{k} \sum_{k'} w_{kj}^{(2)} w_{k'j'}^{(2)} M_{kk'} "
                            r"+ x_{i} x_{i'} h''(a_{j'}) I_{jj'} \sum_{k} w_{kj'}^{(2)} \delta_{k}",
@@ -184,7 +185,7 @@ _RECORDS = (
                      r"h'(a_j) \sum_k \sum_{k'} w_{k'j'}^{(2)} w_{kj}^{(2)} M_{kk'}"),
     Record("5.95", "One weight in each layer", "identity", "重みは 1 つの層に 1 つずつある",
            section="5.4.5",
-           recipe="exact.derive_block(5.95)",
+           recipe="exact.derive_equation(5.95)",
            statement_latex=r"\frac{\partial^2 E_n}{\partial w_{ji}^{(1)} \partial w_{kj'}^{(2)}} = x_{i} "
                            r"h'(a_{j'}) \left(I_{jj'} \delta_{k} + z_{j} \sum_{k'} w_{k'j'}^{(2)} "
                            r"M_{kk'}\right)",

@@ -65,14 +65,24 @@ def test_the_checker_fields_are_where_check_reads_them() -> None:
 
 
 # --------------------------------------------------------------------------- recipes
-def test_every_recipe_named_exists_and_every_recipe_is_used() -> None:
-    from symhess.derive import RECIPES
+def test_every_recipe_named_exists_and_every_recipe_module_is_used() -> None:
+    from symhess.derive import MODULES, RECIPES, resolve
 
     named = [r.recipe for r in BOOK.values() if r.recipe is not None]
     assert len(named) == len(set(named)), "two records name one recipe"
-    assert set(named) - set(RECIPES) == set(), "a record names a recipe RECIPES does not have"
-    assert set(RECIPES) - set(named) == set(), "a recipe no record names"
-    assert all(callable(f) for f in RECIPES.values())
+    assert set(RECIPES) == set(named) and all(callable(resolve(n)) for n in named)
+    assert {n.split(".")[0] for n in named} == set(MODULES), "a recipe module no record uses"
+
+
+@pytest.mark.parametrize("name, why", [
+    ("exact", "expected module.function"), ("nowhere.derive", "no recipe module 'nowhere'"),
+    ("exact.BLOCKS", "has no function 'BLOCKS'"), ("exact.derive_equation(5.93); x", "expected"),
+])
+def test_a_recipe_name_that_names_nothing_is_an_error(name: str, why: str) -> None:
+    from symhess.derive import resolve
+
+    with pytest.raises(ValueError, match=re.escape(why)):
+        resolve(name)
 
 
 @pytest.mark.parametrize("number", ["5.82", "5.193", "1.89"])
@@ -89,7 +99,7 @@ def test_derive_entry_carries_the_catalogue_title(monkeypatch: pytest.MonkeyPatc
     from symhess.results import DerivationResult
 
     stand_in = DerivationResult("5.93", "s", "proved", (), None, 0.0, title="the recipe's own words")
-    monkeypatch.setitem(derive.RECIPES, "exact.derive_block(5.93)", lambda: stand_in)
+    monkeypatch.setitem(derive.RECIPES, "exact.derive_equation(5.93)", lambda: stand_in)
     result = derive.derive_entry("5.93")
     assert result.title == BOOK["5.93"].title == "Both weights in the second layer"
     assert (result.equation, result.statement_latex, result.verdict) == ("5.93", "s", "proved")
@@ -98,7 +108,7 @@ def test_derive_entry_carries_the_catalogue_title(monkeypatch: pytest.MonkeyPatc
 def test_a_recipe_leaves_the_title_to_the_catalogue() -> None:
     from symhess import derive
 
-    assert derive.RECIPES["exact.derive_block(5.93)"]().title == ""
+    assert derive.RECIPES["exact.derive_equation(5.93)"]().title == ""
     assert derive.derive_entry("5.93").title == BOOK["5.93"].title
 
 

@@ -1,12 +1,14 @@
-"""Recipes: the mathematics of each derived PRML equation, and the one table that names them.
+"""Recipes: the mathematics of each derived PRML equation, and how a record names its recipe.
 
-The way from an equation number to its derivation is two look-ups, both in plain sight: the
-catalogue record of the number names a recipe (:attr:`symhess.catalogue.Record.recipe`), and
-:data:`RECIPES` maps that name to the function.  Nothing registers itself on import.
+The way from an equation number to its derivation is in plain sight: the catalogue record of
+the number names its recipe as ``module.function`` or ``module.function(argument)``
+(:attr:`symhess.catalogue.Record.recipe`); :data:`MODULES` is the explicit table of the recipe
+modules, and :func:`resolve` looks the function up there.  Nothing registers itself on import,
+and adding an equation touches its record and its recipe only.
 
 >>> from symhess import catalogue
->>> catalogue.get("5.95").recipe, RECIPES["exact.derive_block(5.95)"].func.__name__
-('exact.derive_block(5.95)', 'derive_block')
+>>> catalogue.get("5.95").recipe, RECIPES["exact.derive_equation(5.95)"].func.__name__
+('exact.derive_equation(5.95)', 'derive_equation')
 >>> recipe("5.82")
 Traceback (most recent call last):
 ...
@@ -14,58 +16,61 @@ symhess.errors.UnknownEquation: (5.82) sum-of-squares error, one output: in the 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from types import ModuleType
 
 from .. import catalogue
 from ..errors import UnknownEquation
 from ..results import DerivationResult
 from . import diag, exact, finite, inverse, outer, priors, rop, skip
 
-__all__ = ["RECIPES", "Recipe", "derive_entry", "recipe"]
+__all__ = ["MODULES", "RECIPES", "Recipe", "derive_entry", "recipe", "resolve"]
 
 Recipe = Callable[[], DerivationResult]
 
-RECIPES: dict[str, Recipe] = {
-    # §5.4.1 diagonal approximation
-    "diag.derive_5_78": diag.derive_5_78,
-    "diag.derive_5_79": diag.derive_5_79,
-    "diag.derive_5_80": diag.derive_5_80,
-    # §5.4.2 outer-product approximation, exercises 5.16, 5.17, 5.20
-    "outer.derive_5_83": outer.derive_5_83,
-    "outer.derive_5_84": outer.derive_5_84,
-    "outer.derive_5_85": outer.derive_5_85,
-    "outer.derive_5_194": outer.derive_5_194,
-    "outer.derive_ex5_16": outer.derive_ex5_16,
-    "outer.derive_ex5_20": outer.derive_ex5_20,
-    # §5.4.3 inverse Hessian
-    "inverse.derive_5_87": inverse.derive_5_87,
-    "inverse.derive_5_88": inverse.derive_5_88,
-    "inverse.derive_5_89": inverse.derive_5_89,
-    # §5.4.4 finite differences
-    "finite.derive_5_90": finite.derive_5_90,
-    "finite.derive_5_91": finite.derive_5_91,
-    # §5.4.5 exact evaluation, exercise 5.23
-    "exact.derive_block(5.93)": partial(exact.derive_block, exact.BLOCKS["5.93"]),
-    "exact.derive_block(5.94)": partial(exact.derive_block, exact.BLOCKS["5.94"]),
-    "exact.derive_block(5.95)": partial(exact.derive_block, exact.BLOCKS["5.95"]),
-    "skip.derive": skip.derive,
-    # §5.4.6 fast multiplication by the Hessian
-    "rop.derive_equation(5.101)": partial(rop.derive_equation, "5.101"),
-    "rop.derive_equation(5.102)": partial(rop.derive_equation, "5.102"),
-    "rop.derive_equation(5.103)": partial(rop.derive_equation, "5.103"),
-    "rop.derive_equation(5.106)": partial(rop.derive_equation, "5.106"),
-    "rop.derive_equation(5.107)": partial(rop.derive_equation, "5.107"),
-    "rop.derive_equation(5.110)": partial(rop.derive_equation, "5.110"),
-    "rop.derive_equation(5.111)": partial(rop.derive_equation, "5.111"),
-    # §5.5.1 consistent Gaussian priors
-    "priors.derive_weight_decay_counterexample": priors.derive_weight_decay_counterexample,
-    "priors.derive_input_transformation": priors.derive_input_transformation,
-    "priors.derive_output_transformation": priors.derive_output_transformation,
-    "priors.derive_regulariser_rescaling": priors.derive_regulariser_rescaling,
-    "priors.derive_improper_prior": priors.derive_improper_prior,
+MODULES: dict[str, ModuleType] = {
+    "diag": diag,        # §5.4.1 diagonal approximation
+    "outer": outer,      # §5.4.2 outer-product approximation, exercises 5.16, 5.17, 5.20
+    "inverse": inverse,  # §5.4.3 inverse Hessian
+    "finite": finite,    # §5.4.4 finite differences
+    "exact": exact,      # §5.4.5 exact evaluation
+    "skip": skip,        # exercise 5.23, skip-layer connections
+    "rop": rop,          # §5.4.6 fast multiplication by the Hessian
+    "priors": priors,    # §5.5.1 consistent Gaussian priors
 }
+"""The recipe modules, by the name a record's ``recipe`` starts with."""
+
+_NAME = re.compile(r"(?P<module>\w+)\.(?P<function>\w+)(?:\((?P<argument>[\w.\-]+)\))?")
+
+
+def resolve(name: str) -> Recipe:
+    """The recipe a record names: ``module.function`` called with no argument, or
+    ``module.function(argument)`` called with the argument as a string.
+
+    >>> resolve("rop.derive_equation(5.101)").args, resolve("skip.derive").__name__
+    (('5.101',), 'derive')
+    >>> resolve("rop.no_such_function")
+    Traceback (most recent call last):
+    ...
+    ValueError: recipe 'rop.no_such_function': module 'rop' has no function 'no_such_function'
+    """
+    m = _NAME.fullmatch(name)
+    if m is None:
+        raise ValueError(f"recipe {name!r}: expected module.function or module.function(argument)")
+    module = MODULES.get(m["module"])
+    if module is None:
+        raise ValueError(f"recipe {name!r}: no recipe module {m['module']!r}; known: {', '.join(MODULES)}")
+    func = getattr(module, m["function"], None)
+    if not callable(func):
+        raise ValueError(f"recipe {name!r}: module {m['module']!r} has no function {m['function']!r}")
+    return partial(func, m["argument"]) if m["argument"] is not None else func  # type: ignore[no-any-return]
+
+
+RECIPES: dict[str, Recipe] = {r.recipe: resolve(r.recipe) for r in catalogue.BOOK.values()
+                              if r.recipe is not None}
 """Recipe name (what a catalogue record's ``recipe`` says) → the function that derives it."""
 
 

@@ -142,6 +142,15 @@ def wrong_when(expr: sp.Expr, v1: sp.Indexed, v2: sp.Indexed, configs=CHECK_CONF
 
 
 @lru_cache(maxsize=None)
+def derive_equation(number: str) -> DerivationResult:
+    """Derive PRML ``number`` (5.93, 5.94 or 5.95): the block of :data:`BLOCKS` it names.
+
+    >>> derive_equation("5.93").verdict
+    'proved'
+    """
+    return derive_block(BLOCKS[number])
+
+
 def derive_block(block: Block) -> DerivationResult:
     """Derive one block from the network's definitions and judge PRML's statement."""
     t0 = time.perf_counter()
