@@ -42,7 +42,7 @@ from . import network as nw
 from .calculus import substitute_free
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
-from .equivalence import Counterexample, Decision
+from .equivalence import Counterexample, Decision, writes_bias
 from .errors import InputError, SymhessError
 from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
@@ -586,9 +586,16 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                           f"and {unread_y[1].readings[0][7:].strip()}", **base)
     unread_h = st.symbols.get(ACTIVATION_KEY)
     uses_h = unread_h is not None and (_uses_activation(lhs.expr) or _uses_activation(rhs.expr))
+    biases = st.bias_line if domain == "network" else None
+    if biases is not None:
+        base["assumptions"] = base["assumptions"] + (
+            f"the network has biases: line {biases} writes the bias unit (x_0 = z_0 = 1, w_{{j0}}, "
+            "w_{k0})",)
+    elif in_place and domain == "network" and (writes_bias(lhs.expr) or writes_bias(rhs.expr)):
+        st.bias_line = base["line"]  # biases are in force from here on
     result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
                     want_suggestion=in_place and job.suggest and not uses_h,
-                    after_failure=job.after_failure and not uses_h)
+                    after_failure=job.after_failure and not uses_h, biases=biases is not None)
     if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
         # what holds for every smooth h holds for the document's h; what fails for some h may not
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
@@ -599,14 +606,28 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
 
 def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
            model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
-           want_suggestion: bool = True, after_failure: bool = False) -> StepResult:
-    if subs:  # a condition restricts the step's free indices, never a summation index
-        lhs = Meaning(substitute_free(lhs.expr, subs), lhs.row, lhs.col, lhs.readings)
-        rhs = Meaning(substitute_free(rhs.expr, subs), rhs.row, rhs.col, rhs.readings)
-    if model is not None:
-        lhs = Meaning(model.transform(lhs.expr), lhs.row, lhs.col, lhs.readings)
-        rhs = Meaning(model.transform(rhs.expr), rhs.row, rhs.col, rhs.readings)
-    d: Decision = decided(lhs, rhs, approximate=cur.approximate)
+           want_suggestion: bool = True, after_failure: bool = False, biases: bool = False) -> StepResult:
+    def prepared(m: Meaning) -> Meaning:
+        e = substitute_free(m.expr, subs) if subs else m.expr  # free indices only, never a bound one
+        return Meaning(model.transform(e) if model is not None else e, m.row, m.col, m.readings)
+
+    lhs, rhs = prepared(lhs), prepared(rhs)
+    d: Decision = decided(lhs, rhs, approximate=cur.approximate, biases=biases)
+    if biases and d.verdict == "failed" and _bare_unit_sums(prev.expr, cur.expr):
+        # PRML reads a bare Σ_i two ways: with the bias absorbed (5.98) or written apart (5.113)
+        absorbed = replace(ctx, bias_absorbed=True)
+        lhs0: Meaning | None
+        rhs0: Meaning | None
+        try:
+            lhs0 = prepared(interpret(prev.expr, absorbed))
+            rhs0 = rhs if isinstance(cur.expr, ast.EqRef) else prepared(interpret(cur.expr, absorbed))
+        except (Unsupported, IllFormed):
+            lhs0 = rhs0 = None
+        if lhs0 is not None and rhs0 is not None:
+            d0 = decided(lhs0, rhs0, approximate=cur.approximate, biases=True)
+            if d0.verdict in _CHECKED or d0.verdict == "approximation":
+                d, lhs, rhs, ctx = d0, lhs0, rhs0, absorbed
+                lhs = Meaning(lhs.expr, lhs.row, lhs.col, lhs.readings + (BIAS_ABSORBED,))
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
     msg = Text(d.message)
     if subs and d.verdict in _CHECKED:
@@ -620,7 +641,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
             msg += f" — compared with the corrected ({rec.number}); PRML prints a misprint: {rec.erratum_note}"
     suggestion = None
     if d.verdict == "failed" and want_suggestion and not cur.approximate:
-        suggestion, note = _suggestion(lhs, rhs, prev, cur, subs, model, ctx, d)
+        suggestion, note = _suggestion(lhs, rhs, prev, cur, subs, model, ctx, d, biases)
         if suggestion is None:
             msg += f" ({note})"
     elif d.verdict == "failed" and not cur.approximate and after_failure:
@@ -631,19 +652,31 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
 
 
 def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
-                model: ErrorModel | None, ctx: Context, d: Decision) -> tuple[Suggestion | None, str]:
+                model: ErrorModel | None, ctx: Context, d: Decision,
+                biases: bool = False) -> tuple[Suggestion | None, str]:
     """The smallest verified edit of the wrong side (the right one; the left one when the
     right is a book equation), within a bounded number of candidates."""
     transform = model.transform if model is not None else None
     if _heavy(lhs.expr) or _heavy(rhs.expr):
         return None, "no suggestion: the step is too large to search for one"
     if isinstance(cur.expr, ast.EqRef):
-        judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform)
+        judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform, biases=biases)
         found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left", limit=SUGGEST_LIMIT)
     else:
-        judge = StepJudge(lhs, ctx, "right", subs=subs, transform=transform)
+        judge = StepJudge(lhs, ctx, "right", subs=subs, transform=transform, biases=biases)
         found = search(prev.expr, cur.expr, judge, residual=d.residual, limit=SUGGEST_LIMIT)
     return found.best, found.message
+
+
+BIAS_ABSORBED = (r"a sum over i or j written without a lower bound read as starting at the bias "
+                 r"unit 0 (x_0 = z_0 = 1), the bias absorbed as PRML 5.98 writes a_j = \sum_i w_{ji} x_i")
+
+
+def _bare_unit_sums(*nodes: ast.Node) -> bool:
+    """A sum over input units i or hidden units j written without a lower bound (whose
+    range a document with biases leaves open: 0.. or 1..)."""
+    return any(isinstance(n, ast.Sum) and n.lower is None and (n.index is None or (
+        isinstance(n.index, ast.Index) and n.index.letter in ("i", "j"))) for node in nodes for n in ast.walk(node))
 
 
 def _heavy(e: sp.Expr) -> bool:

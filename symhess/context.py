@@ -226,7 +226,8 @@ class Setting:
     name → the factor of a transformation ``w_{ji} → \\frac{1}{a} w_{ji}``; ``named``: a
     display named by a book tag with no relation (``\\tag{5.121}``) → its tree; ``matrices``:
     a weight-space matrix the document defined (``\\mathbf{H}_L``) → (parameters, tree), for
-    :mod:`symhess.matrices`.
+    :mod:`symhess.matrices`; ``bias_line``: the line that first wrote the bias unit (``w_{j0}``,
+    ``x_0``, a sum from 0) — from then on every network step is decided with biases on.
     """
 
     definitions: dict[str, sp.Expr] = field(default_factory=dict)
@@ -239,13 +240,14 @@ class Setting:
     named: dict[str, tuple[ast.Node, int]] = field(default_factory=dict)
     one_pattern: bool = False
     matrices: dict[str, tuple[tuple[str, ...], ast.Node | None]] = field(default_factory=dict)
+    bias_line: int | None = None  # the line that first wrote the bias unit: biases in force after it
 
     def copy(self) -> Setting:
         """A snapshot (the dictionaries copied, the values shared: they are immutable)."""
         return Setting(
             dict(self.definitions), dict(self.notes), dict(self.symbols), self.error,
             self.error_note, self.user_error, dict(self.mappings), dict(self.named), self.one_pattern,
-            dict(self.matrices))
+            dict(self.matrices), self.bias_line)
 
     def error_model(self) -> tuple[ErrorModel | None, str | None]:
         """The network's error model in force and the note naming it."""

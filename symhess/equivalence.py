@@ -53,7 +53,7 @@ MAX_TERMS = 3000        # terms of the expanded difference (counted before expan
 __all__ = ["Condition", "Counterexample", "Decision", "Verdict", "decide", "elementary_zero", "equal",
            "free_indices", "free_variables", "judge", "linear_form", "matrix_parts", "mentions_bias",
            "nc_equal", "polynomial_zero", "ranged_over", "series_order", "set_partitions",
-           "symbolic_zero", "written"]
+           "symbolic_zero", "writes_bias", "written"]
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,12 @@ def written(s: sp.Symbol) -> str:
     return {ROW: "r", COL: "s"}.get(s, s.name)
 
 
-def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision:
+def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: bool = False) -> Decision:
     """Judge ``lhs = rhs`` (or ``lhs ≃ rhs`` when ``approximate``).
 
     A side written ``0`` is the zero of the other side's shape, with its free indices.
+    ``biases``: the document has bias units (it wrote one earlier), so the numbers are taken
+    with biases on as well as off even when this step does not mention one.
     """
     if rhs.expr.is_zero is True and rhs.expr.is_Number:
         rhs = Meaning(sp.S.Zero, lhs.row, lhs.col, rhs.readings)
@@ -128,7 +130,7 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
         if only_r:
             parts.append(f"{only_r} free on the right only")
         return _free_indices_differ(lhs, rhs, approximate, "the sides differ in free indices: "
-                                    + "; ".join(parts))
+                                    + "; ".join(parts), biases)
     vl, vr = free_variables(lhs.expr), free_variables(rhs.expr)
     outside = ""
     if vl != vr:  # e.g. a factor depending on x taken out of ∫ dx; decided by numbers below
@@ -144,7 +146,7 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
                                   "dummy renaming, symmetry of M)")
     residual = _residual(lhs.expr, rhs.expr)
     try:
-        cex, checked = _numeric(lhs.expr, rhs.expr)
+        cex, checked = _numeric(lhs.expr, rhs.expr, biases)
     except NotEvaluable as exc:
         return Decision("unsupported", f"no symbolic proof, and no numeric check possible: {exc}")
     if approximate:
@@ -159,7 +161,8 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False) -> Decision
     return Decision("failed", _describe(residual), residual, cex, checked)
 
 
-def _free_indices_differ(lhs: Meaning, rhs: Meaning, approximate: bool, why: str) -> Decision:
+def _free_indices_differ(lhs: Meaning, rhs: Meaning, approximate: bool, why: str,
+                         biases: bool = False) -> Decision:
     """``lhs = rhs`` where a free index appears on one side only: it holds when the difference
     vanishes for every value of every free index (symbolically, or numerically over the index
     assignments); otherwise it fails, with ``why`` and a counterexample."""
@@ -169,7 +172,7 @@ def _free_indices_differ(lhs: Meaning, rhs: Meaning, approximate: bool, why: str
                         "equal after canonical rewriting; one side does not depend on an index "
                         "the other has")
     try:
-        cex, checked = _numeric(lhs.expr, rhs.expr)
+        cex, checked = _numeric(lhs.expr, rhs.expr, biases)
     except NotEvaluable:
         return Decision("failed", why, residual)
     if cex is None:
@@ -542,6 +545,22 @@ def mentions_bias(e: sp.Expr) -> bool:
     return any(not established_le(1, lo) for s in e.atoms(sp.Sum) for _, lo, _ in s.limits)
 
 
+def writes_bias(e: sp.Expr) -> bool:
+    """The bias unit written explicitly: index 0 of a network quantity (``w_{j0}``, ``x_0``,
+    ``z_0``, ``v_{k0}``) or a sum that starts at 0 — what puts biases in force for the rest of
+    a document (docs/NOTATION.md, "Biases").
+
+    >>> from symhess.network import W2, Z, k, j
+    >>> writes_bias(W2[k, 0]), writes_bias(sp.Sum(W2[k, j] * Z[j], (j, 0, nw.SIZES["j"])))
+    (True, True)
+    >>> writes_bias(sp.Sum(W2[k, j] * Z[j], (j, 1, nw.SIZES["j"]))), writes_bias(W2[k, j])
+    (False, False)
+    """
+    if any(x.base in _NETWORK_BASES and any(ix == 0 for ix in x.indices) for x in e.atoms(sp.Indexed)):
+        return True
+    return any(lo == 0 for s in e.atoms(sp.Sum) for _, lo, _ in s.limits)
+
+
 def set_partitions(items: list[Any]) -> list[list[list[Any]]]:
     """Every way to split ``items`` into blocks (coincidence patterns).
 
@@ -599,18 +618,19 @@ def _few_coincidences(syms: list[Any]) -> list[list[list[Any]]]:
     return out
 
 
-def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, Any]]:
+def _numeric(a: sp.Expr, b: sp.Expr, biases: bool = False) -> tuple[Counterexample | None, dict[str, Any]]:
     """Evaluate both sides on every instance, index assignment and point; the first
     difference is a counterexample.  Biases are on (x_0 = z_0 = 1, non-zero bias weights)
-    as well as off whenever the statement mentions index 0 or a bias weight."""
+    as well as off whenever the statement mentions index 0 or a bias weight, or ``biases``
+    (the document has bias units)."""
     indices = sorted(free_indices(a) | free_indices(b), key=str)
     fv = free_variables(a) | free_variables(b)
     xs = X_POINTS if md.XV in fv else (None,)
     ts = T_POINTS if md.TV in fv else (None,)
     tol = 1e-7 if (a.has(sp.Integral) or b.has(sp.Integral)) else 1e-9
-    biases = (False, True) if (mentions_bias(a) or mentions_bias(b)) else (False,)
+    configs = (False, True) if (biases or mentions_bias(a) or mentions_bias(b)) else (False,)
     count = points = assignments = 0
-    for bias, size, seed in itertools.product(biases, SIZES, SEEDS):
+    for bias, size, seed in itertools.product(configs, SIZES, SEEDS):
         inst = _instance(size, seed, seed, bias)
         sizes = {"i": size[0], "j": size[1], "k": size[2], "n": 3, "r": 3, "s": 3}
         count += 1
@@ -638,7 +658,7 @@ def _numeric(a: sp.Expr, b: sp.Expr) -> tuple[Counterexample | None, dict[str, A
                     return Counterexample(sz, {written(s): int(v) for s, v in env.items()}, vals), {}
     return None, {"instances": count, "indices": ", ".join(written(s) for s in indices),
                   "sizes": "(D, M, K) = " + ", ".join(str(s) for s in SIZES),
-                  "biases": "on (x_0 = z_0 = 1, non-zero bias weights) and off" if len(biases) == 2
+                  "biases": "on (x_0 = z_0 = 1, non-zero bias weights) and off" if len(configs) == 2
                   else "off", "assignments": assignments, "points": points}
 
 

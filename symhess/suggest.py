@@ -485,7 +485,7 @@ def candidates(wrong: ast.Node, other: ast.Node | None = None, *,
 
 # --------------------------------------------------------------------------- judging
 @functools.lru_cache(maxsize=2048)
-def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False) -> Decision:
+def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False, biases: bool = False) -> Decision:
     """:func:`symhess.equivalence.decide`, memoised: it is a pure function of the two meanings
     (numeric instances are seeded), and a file asks it the same question more than once (a
     step re-decided when a setting is inferred, a candidate that is the written side itself).
@@ -494,7 +494,7 @@ def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False) -> Decision:
     >>> decided(Meaning(MM[k, kp]), Meaning(MM[kp, k])).verdict
     'proved'
     """
-    return decide(lhs, rhs, approximate=approximate)
+    return decide(lhs, rhs, approximate=approximate, biases=biases)
 
 
 class StepJudge:
@@ -514,8 +514,8 @@ class StepJudge:
 
     def __init__(self, fixed: Meaning, ctx: Context = Context(), side: str = "right", *,
                  subs: dict[sp.Expr, sp.Expr] | None = None,
-                 transform: Callable[[sp.Expr], sp.Expr] | None = None) -> None:
-        self.fixed, self.ctx, self.side = fixed, ctx, side
+                 transform: Callable[[sp.Expr], sp.Expr] | None = None, biases: bool = False) -> None:
+        self.fixed, self.ctx, self.side, self.biases = fixed, ctx, side, biases
         self.subs, self.transform = subs or {}, transform
         self._meanings: dict[ast.Node, Meaning | None] = {}
         self._points: list[tuple[Any, dict[sp.Symbol, Any], float]] | None = None
@@ -542,7 +542,9 @@ class StepJudge:
         m = self.meaning(node)
         if m is None:
             return None
-        return decided(self.fixed, m) if self.side == "right" else decided(m, self.fixed)
+        if self.side == "right":
+            return decided(self.fixed, m, biases=self.biases)
+        return decided(m, self.fixed, biases=self.biases)
 
     def screen(self, node: ast.Node) -> bool:
         """False when the candidate surely does not hold (no meaning, shape, free indices,

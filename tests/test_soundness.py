@@ -231,3 +231,50 @@ def test_softmax_outputs_are_not_read_as_linear_ones() -> None:
     steps = [s for d in check_text(text).derivations for s in d.steps]
     assert [s.verdict for s in steps] == ["definition", "unsupported", "unsupported", "unsupported", "proved"]
     assert "softmax" in text_latex(steps[1].message) and "softmax" in text_latex(steps[2].message)
+
+
+# --------------------------------------------------------------------------- biases, per document
+BIAS_LINE = r"$$ a_k = \sum_{j=0}^{M} w_{kj} z_j $$" + "\n\n"
+
+
+def _only_step(text: str, block: int = -1):
+    rep = check_text(text, "b.md")
+    (step,) = rep.derivations[block].steps
+    return step
+
+
+def test_after_the_bias_unit_is_written_a_sum_from_1_is_not_a_k() -> None:
+    """Once a document writes the bias unit, a_k = Σ_{j=1}^M w_kj z_j is false (w_k0 is
+    left out); in a document without biases it holds."""
+    wrong = r"$$ a_k = \sum_{j=1}^{M} w_{kj} z_j $$"
+    s = _only_step(BIAS_LINE + wrong)
+    assert s.verdict == "failed" and s.counterexample is not None and s.counterexample.sizes.get("bias") == 1
+    assert any("line 1 writes the bias unit" in a for a in s.assumptions)
+    assert _only_step(wrong).verdict in ("proved", "verified")
+
+
+def test_biases_are_in_force_forward_only() -> None:
+    before = _only_step(r"$$ a_k = \sum_{j=1}^{M} w_{kj} z_j $$" + "\n\n" + BIAS_LINE, block=0)
+    assert before.verdict in ("proved", "verified") and not before.assumptions
+
+
+@pytest.mark.parametrize("text, absorbed", [
+    (r"a_j = \sum_i w_{ji} x_i", True),                # PRML 5.98: the bias absorbed, x_0 = 1
+    (r"a_j = \sum_i w_{ji} x_i + w_{j0}", False),      # PRML 5.113: the bias written apart
+    (r"a_k = \sum_j w_{kj} z_j", True),
+])
+def test_a_bare_sum_in_a_document_with_biases_is_read_either_way(text: str, absorbed: bool) -> None:
+    from symhess.check import BIAS_ABSORBED
+    s = _only_step(BIAS_LINE + f"$$ {text} $$")
+    assert s.verdict in ("proved", "verified")
+    assert (BIAS_ABSORBED in s.readings) is absorbed
+
+
+@pytest.mark.parametrize("text", [
+    r"a_j = \sum_i w_{ji} x_i + 2 w_{j0}",    # the bias counted twice under either reading
+    r"a_j = \sum_{i=1}^{D} w_{ji} x_i",        # bounds written: no second reading
+    r"a_k = \sum_j w_{kj} z_j - w_{k0}",
+])
+def test_a_wrong_step_fails_under_both_readings(text: str) -> None:
+    s = _only_step(BIAS_LINE + f"$$ {text} $$")
+    assert s.verdict == "failed" and s.counterexample is not None

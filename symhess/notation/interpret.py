@@ -59,7 +59,10 @@ class Context:
     ``\\hat{a}``) → (its index parameters, its meaning); ``one_pattern``: E with no data
     index is one pattern's error E_n (PRML §5.4.6); ``output``: y_k = g(a_k) for non-linear
     outputs (g in terms of the symbol ``a``), None for linear outputs; ``generic_weights``: the
-    step uses PRML's generic unit notation (w_{ji}, w_{lk} any two weights).
+    step uses PRML's generic unit notation (w_{ji}, w_{lk} any two weights);
+    ``bias_absorbed``: a sum over input units i or hidden units j written without a lower
+    bound starts at the bias unit 0 (PRML 5.98 writes ``a_j = \\sum_i w_{ji} x_i`` with
+    x_0 = 1) — one of the two readings tried in a document that has biases.
     """
 
     definitions: tuple[tuple[str, sp.Expr], ...] = ()
@@ -67,6 +70,7 @@ class Context:
     one_pattern: bool = False
     output: sp.Expr | None = None
     generic_weights: bool = False
+    bias_absorbed: bool = False
 
     def lookup(self, name: str) -> sp.Expr | None:
         for key, val in self.definitions:
@@ -472,7 +476,10 @@ class _Interpreter:
             d = nw.index(letter)
         else:
             d = self.idx(node.index, node.pos)
-        lo = sp.S.One if node.lower is None else self._bound(node.lower)
+        if node.lower is not None:
+            lo = self._bound(node.lower)
+        else:  # a bare sum: over the units 1..D (1..M), or from the bias unit 0 when read so
+            lo = sp.S.Zero if self.ctx.bias_absorbed and nw.letter_of(d) in ("i", "j") else sp.S.One
         hi = nw.SIZES[nw.letter_of(d)] if node.upper is None else self._bound(node.upper)
         body = self.value(node.body)
         _check_data_sum(d, body.expr, node.pos)
