@@ -659,12 +659,15 @@ def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, s
     transform = model.transform if model is not None else None
     if _heavy(lhs.expr) or _heavy(rhs.expr):
         return None, "no suggestion: the step is too large to search for one"
+    residual = d.residual
+    if residual is not None and {lhs.expr, -rhs.expr} & set(sp.Add.make_args(sp.expand(residual))):
+        residual = None  # left − right kept a side whole (a_k unexpanded): adding it is no correction
     if isinstance(cur.expr, ast.EqRef):
         judge = StepJudge(rhs, ctx, "left", subs=subs, transform=transform, biases=biases)
-        found = search(prev.expr, cur.expr, judge, residual=d.residual, side="left", limit=SUGGEST_LIMIT)
+        found = search(prev.expr, cur.expr, judge, residual=residual, side="left", limit=SUGGEST_LIMIT)
     else:
         judge = StepJudge(lhs, ctx, "right", subs=subs, transform=transform, biases=biases)
-        found = search(prev.expr, cur.expr, judge, residual=d.residual, limit=SUGGEST_LIMIT)
+        found = search(prev.expr, cur.expr, judge, residual=residual, limit=SUGGEST_LIMIT)
     return found.best, found.message
 
 

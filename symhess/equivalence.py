@@ -158,7 +158,10 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: boo
         return Decision("failed", outside, residual, cex, checked)
     if cex is None:
         return Decision("verified", "equal numerically on " + ranged_over(checked), None, None, checked)
-    return Decision("failed", _describe(residual), residual, cex, checked)
+    why = _describe(residual)
+    if cex is not None and cex.sizes.get("bias"):
+        why += " — it fails with the biases on (x_0 = z_0 = 1, non-zero bias weights)"
+    return Decision("failed", why, residual, cex, checked)
 
 
 def _free_indices_differ(lhs: Meaning, rhs: Meaning, approximate: bool, why: str,

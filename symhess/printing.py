@@ -159,14 +159,28 @@ class PRMLPrinter(LatexPrinter):
         return super()._print_Subs(expr)
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        idx = "".join(self._print(lim[0]) for lim in expr.limits)
-        prefix = "".join(rf"\sum_{{{self._print(lim[0])}}} " for lim in reversed(expr.limits))
+        r"""A sum over an index's whole range bare, as PRML writes it (``\sum_{j}``); any other
+        range with its bounds (``\sum_{j=0}^{M}``: the bias unit included).
+
+        >>> from symhess.network import W2, Z, k, j, SIZES
+        >>> prml_latex(sp.Sum(W2[k, j] * Z[j], (j, 1, SIZES["j"])))
+        '\\sum_{j} z_{j} w_{kj}^{(2)}'
+        >>> prml_latex(sp.Sum(W2[k, j] * Z[j], (j, 0, SIZES["j"])))
+        '\\sum_{j=0}^{M} z_{j} w_{kj}^{(2)}'
+        """
+        prefix = "".join(self._sum_sign(*lim) for lim in reversed(expr.limits))
         body = expr.function
         inner = self._print(body)
         if isinstance(body, sp.Add):
             inner = rf"\left({inner}\right)"
-        del idx
         return prefix + inner
+
+    def _sum_sign(self, d: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str:
+        # from 1, or from lo_i/lo_j (the biases left open, as the book leaves them), to the size
+        whole = lo in (1, nw.LO_I, nw.LO_J) and isinstance(d, sp.Symbol) and hi == nw.SIZES.get(d.name[:1])
+        if whole:
+            return rf"\sum_{{{self._print(d)}}} "
+        return rf"\sum_{{{self._print(d)}={self._print(lo)}}}^{{{self._print(hi)}}} "
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, e = expr.base, expr.exp

@@ -188,6 +188,11 @@ def _index_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Nod
         for primes in _prime_options(node.index.primes):
             index = replace(node.index, primes=primes)
             yield f"changes \\sum_{{{node.index}}} to \\sum_{{{index}}}", replace(node, index=index)
+        low = node.lower
+        if isinstance(low, ast.Number) and low.text in ("0", "1"):  # the bias unit in or out
+            other = "1" if low.text == "0" else "0"
+            yield (f"starts \\sum_{{{node.index}}} at {other}, not {low.text}",
+                   replace(node, lower=replace(low, text=other)))
 
 
 def _h_edits(node: ast.Node, pools: "_Pools") -> Iterator[tuple[str, ast.Node]]:

@@ -169,3 +169,21 @@ def test_every_suggestion_for_a_sample_of_mutants_equals_the_brute_force_hessian
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (m, mut.description,
                                                                          found.best)
     assert sampled >= 10 and restored >= 0.9 * sampled
+
+
+def test_a_sum_that_leaves_out_the_bias_unit_gets_its_lower_bound_changed() -> None:
+    from symhess.check import check_text
+    text = "$$ a_k = \\sum_{j=0}^{M} w_{kj} z_j $$\n\n$$ a_k = \\sum_{j=1}^{M} w_{kj} z_j $$\n"
+    (step,) = check_text(text, "b.md").derivations[1].steps
+    assert step.verdict == "failed" and step.suggestion is not None
+    assert step.suggestion.edit == "starts \\sum_{j} at 0, not 1" and "j=0" in step.suggestion.latex
+
+
+def test_no_suggestion_merely_replaces_the_wrong_side_by_the_other() -> None:
+    """left − right with both sides whole in it (no term in common): adding it to the right
+    side only writes the left side again, which is no correction."""
+    from symhess.check import check_text
+    (step,) = check_text("$$ \\sum_k w_{k0}^{(2)} = 0 $$", "n.md").derivations[0].steps
+    assert step.verdict == "failed" and step.suggestion is None  # not "replaces 0 with Σ_k w_k0"
+    (step,) = check_text("$$ x_i h'(a_j) = x_i h''(a_j) $$", "n.md").derivations[0].steps
+    assert step.suggestion is not None and step.suggestion.edit == "changes h''(a_{j}) to h'(a_{j})"
