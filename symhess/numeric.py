@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -473,26 +473,29 @@ def random_error(rng: np.random.Generator | int, K: int) -> ErrorFunction:
     )
 
 
+def _named(value: Any, kind: type, table: dict[str, Any], what: str, other: str) -> Any:
+    """``value`` itself when it is a ``kind``, else the entry of ``table`` it names.
+
+    >>> _named("tanh", Activation, ACTIVATIONS, "activation", "").name
+    'tanh'
+    >>> _named("relu", Activation, ACTIVATIONS, "activation", "random_activation(rng)")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown activation 'relu'; choose one of ['logistic', 'softplus', 'tanh'] or pass random_activation(rng)
+    """
+    if isinstance(value, kind):
+        return value
+    if value in table:
+        return table[value]
+    raise ValueError(f"unknown {what} {value!r}; choose one of {sorted(table)} or pass {other}")
+
+
 def _resolve_activation(act: Activation | str) -> Activation:
-    if isinstance(act, Activation):
-        return act
-    if act in ACTIVATIONS:
-        return ACTIVATIONS[act]
-    raise ValueError(
-        f"unknown activation {act!r}; choose one of {sorted(ACTIVATIONS)} "
-        "or pass random_activation(rng)"
-    )
+    return cast(Activation, _named(act, Activation, ACTIVATIONS, "activation", "random_activation(rng)"))
 
 
 def _resolve_error(err: ErrorFunction | str) -> ErrorFunction:
-    if isinstance(err, ErrorFunction):
-        return err
-    if err in ERRORS:
-        return ERRORS[err]
-    raise ValueError(
-        f"unknown error function {err!r}; choose one of {sorted(ERRORS)} "
-        "or pass random_error(rng, K)"
-    )
+    return cast(ErrorFunction, _named(err, ErrorFunction, ERRORS, "error function", "random_error(rng, K)"))
 
 
 # --------------------------------------------------------------------------------------
