@@ -575,12 +575,13 @@ def provably_equal(a: sp.Expr, b: sp.Expr) -> bool:  # noqa: D401 - see docstrin
 
 # --------------------------------------------------------------------------- R{·}
 def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset(), *,
-               through_definitions: bool = True) -> sp.Expr:
+               through_definitions: bool = True, biases: bool = False) -> sp.Expr:
     """Pearlmutter's ``R{·} = vᵀ∇`` (PRML 5.97).
 
     ``through_definitions=True`` (how the checker reads a reader's ``R{f}``):
     ``Σ_ji v_ji ∂f/∂w_ji + Σ_kj v_kj ∂f/∂w_kj`` with fresh summation indices, every derivative
-    taken through the network's definitions (before collapsing).
+    taken through the network's definitions (before collapsing); with ``biases`` the sums over
+    i and j start at the bias unit 0 (the bias weights are weights: R{w_{j0}} = v_{j0}).
 
     ``through_definitions=False`` (one layer at a time, as PRML writes 5.101–5.111): ``R{w} = v``,
     inputs and targets are constants, ``R{q}`` of a layer quantity ``q`` stays :class:`R`,
@@ -600,10 +601,11 @@ def r_operator(expr: sp.Expr, avoid: frozenset[sp.Symbol] = frozenset(), *,
     i1 = nw.fresh("i", expr, *taken)
     k2 = nw.fresh("k", expr, *taken)
     j2 = nw.fresh("j", expr, j1, *taken)
+    lo = 0 if biases else 1
     first = sp.Sum(sp.Sum(nw.V1[j1, i1] * derivative(expr, nw.W1[j1, i1], avoid=frozenset(taken)),
-                          (i1, 1, nw.SIZES["i"])), (j1, 1, nw.SIZES["j"]))
+                          (i1, lo, nw.SIZES["i"])), (j1, 1, nw.SIZES["j"]))
     second = sp.Sum(sp.Sum(nw.V2[k2, j2] * derivative(expr, nw.W2[k2, j2], avoid=frozenset(taken)),
-                           (j2, 1, nw.SIZES["j"])), (k2, 1, nw.SIZES["k"]))
+                           (j2, lo, nw.SIZES["j"])), (k2, 1, nw.SIZES["k"]))
     return first + second
 
 

@@ -42,7 +42,7 @@ from . import network as nw
 from .calculus import substitute_free
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
-from .equivalence import Counterexample, Decision, writes_bias
+from .equivalence import Counterexample, Decision
 from .errors import InputError, SymhessError
 from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
@@ -279,6 +279,7 @@ def check_blocks(blocks: list[Block], path: str,
                 last = chain.members[-1]
                 continue
             domain, generic = chain_domain(chain), _generic_units(chain)
+            setting.bare_reading = None  # each chain fixes its own reading of bare sums
             for s in range(1, len(chain.members)):
                 number += 1
                 job = _Job(n, chain, s, setting.copy(), conds, prose, number,
@@ -472,7 +473,8 @@ def _decide_job(job: _Job, setting: Setting, model: ErrorModel | None = None,
             "=", ":=", "\\equiv"):
         lhs = chain.members[s - 1].expr
         if isinstance(lhs, ast.Symbol) and lhs.name == "E" and not lhs.sub and not lhs.bold \
-                and lhs.accent is None and ("E@" + job.domain) not in setting.definitions:
+                and lhs.accent is None:
+            # E (re)defined by what cannot be read: an earlier E is no longer the one meant
             setting.definitions["E@" + job.domain] = md.UNREAD
             setting.notes["E@" + job.domain] = f"E as meant at line {r.line} (not read: {Text(r.message).prose})"
         elif isinstance(lhs, ast.Symbol) and (lhs.accent is not None or lhs.bold) and \
@@ -543,6 +545,11 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     if ctx.one_pattern and not single:
         assumptions.append(ONE_PATTERN_NOTE)
     base["assumptions"] = tuple(dict.fromkeys(assumptions))
+    biases = st.bias_line if domain == "network" else None
+    if in_place and st.bias_line is None and (_writes_bias(prev.expr) or _writes_bias(cur.expr)):
+        st.bias_line = base["line"]  # biases are in force from here on, whatever this step's verdict
+    if domain == "network" and (biases is not None or _writes_bias(prev.expr) or _writes_bias(cur.expr)):
+        ctx = replace(ctx, biases=True)
     rel = cur.relation
     if job.approximate and rel == "=":  # "neglecting the off-diagonal terms, we obtain … = …"
         cur = replace(cur, approximate=True)
@@ -586,16 +593,14 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                           f"and {unread_y[1].readings[0][7:].strip()}", **base)
     unread_h = st.symbols.get(ACTIVATION_KEY)
     uses_h = unread_h is not None and (_uses_activation(lhs.expr) or _uses_activation(rhs.expr))
-    biases = st.bias_line if domain == "network" else None
     if biases is not None:
         base["assumptions"] = base["assumptions"] + (
             f"the network has biases: line {biases} writes the bias unit (x_0 = z_0 = 1, w_{{j0}}, "
             "w_{k0})",)
-    elif in_place and domain == "network" and (writes_bias(lhs.expr) or writes_bias(rhs.expr)):
-        st.bias_line = base["line"]  # biases are in force from here on
     result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
                     want_suggestion=in_place and job.suggest and not uses_h,
-                    after_failure=job.after_failure and not uses_h, biases=biases is not None)
+                    after_failure=job.after_failure and not uses_h, biases=biases is not None,
+                    st=st if in_place else None)
     if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
         # what holds for every smooth h holds for the document's h; what fails for some h may not
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
@@ -606,14 +611,23 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
 
 def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: dict[sp.Expr, sp.Expr],
            model: ErrorModel | None, base: dict[str, Any], ctx: Context, *,
-           want_suggestion: bool = True, after_failure: bool = False, biases: bool = False) -> StepResult:
+           want_suggestion: bool = True, after_failure: bool = False, biases: bool = False,
+           st: Setting | None = None) -> StepResult:
+    """Decide one step whose sides are read.  ``biases``: the document has bias units; a
+    bare sum over i or j is then read from 1 or, failing that, from the bias unit 0, and the
+    reading the chain's first such step holds under is kept for the rest of the chain
+    (``st.bare_reading``: a member shared by two steps has one meaning)."""
     def prepared(m: Meaning) -> Meaning:
         e = substitute_free(m.expr, subs) if subs else m.expr  # free indices only, never a bound one
         return Meaning(model.transform(e) if model is not None else e, m.row, m.col, m.readings)
 
+    bare = biases and _bare_unit_sums(prev.expr, cur.expr)
+    fixed = st.bare_reading if st is not None and bare else None
     lhs, rhs = prepared(lhs), prepared(rhs)
-    d: Decision = decided(lhs, rhs, approximate=cur.approximate, biases=biases)
-    if biases and d.verdict == "failed" and _bare_unit_sums(prev.expr, cur.expr):
+    d: Decision | None = None
+    if fixed is not True:
+        d = decided(lhs, rhs, approximate=cur.approximate, biases=biases)
+    if bare and fixed is not False and (d is None or d.verdict == "failed"):
         # PRML reads a bare Σ_i two ways: with the bias absorbed (5.98) or written apart (5.113)
         absorbed = replace(ctx, bias_absorbed=True)
         lhs0: Meaning | None
@@ -621,13 +635,19 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
         try:
             lhs0 = prepared(interpret(prev.expr, absorbed))
             rhs0 = rhs if isinstance(cur.expr, ast.EqRef) else prepared(interpret(cur.expr, absorbed))
-        except (Unsupported, IllFormed):
+        except (Unsupported, IllFormed) as exc:
             lhs0 = rhs0 = None
+            if d is None:
+                return StepResult(verdict=Verdict.UNSUPPORTED, message="the chain's bare sums are read "
+                                  "from the bias unit 0, and this step cannot be read so: " + exc.reason, **base)
         if lhs0 is not None and rhs0 is not None:
             d0 = decided(lhs0, rhs0, approximate=cur.approximate, biases=True)
-            if d0.verdict in _CHECKED or d0.verdict == "approximation":
+            if d is None or d0.verdict in _CHECKED or d0.verdict == "approximation":
                 d, lhs, rhs, ctx = d0, lhs0, rhs0, absorbed
                 lhs = Meaning(lhs.expr, lhs.row, lhs.col, lhs.readings + (BIAS_ABSORBED,))
+    assert d is not None
+    if bare and st is not None and fixed is None and d.verdict != "failed":
+        st.bare_reading = ctx.bias_absorbed  # this chain's bare sums keep the reading that held
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
     msg = Text(d.message)
     if subs and d.verdict in _CHECKED:
@@ -673,6 +693,22 @@ def _suggestion(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, s
 
 BIAS_ABSORBED = (r"a sum over i or j written without a lower bound read as starting at the bias "
                  r"unit 0 (x_0 = z_0 = 1), the bias absorbed as PRML 5.98 writes a_j = \sum_i w_{ji} x_i")
+
+
+_BIAS_LETTERS = ("w", "x", "z", "v")  # quantities with a bias unit: w_{j0}, w_{k0}, x_0, z_0, v_{j0}
+
+
+def _writes_bias(node: ast.Node) -> bool:
+    r"""The reader wrote the bias unit: ``w_{j0}``, ``x_0``, ``z_0``, ``v_{k0}`` or a sum from 0
+    (read on what is written, so ``\partial a_k/\partial w_{k0} = 1`` counts even though the
+    bias weight is gone from its meaning)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Symbol) and n.name in _BIAS_LETTERS and any(
+                isinstance(i, ast.Number) and i.text == "0" for i in n.sub):
+            return True
+        if isinstance(n, ast.Sum) and isinstance(n.lower, ast.Number) and n.lower.text == "0":
+            return True
+    return False
 
 
 def _bare_unit_sums(*nodes: ast.Node) -> bool:
@@ -869,6 +905,8 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
             builtin = interpret(node, ctx)
         except (Unsupported, IllFormed):
             builtin = None
+            if not forced and _book_quantity(node):
+                return None  # H = …: the Hessian, unreadable under this document's E: a claim
     open_e = isinstance(node, ast.Symbol) and node.name in _OPEN_NAMES and not node.sub \
         and not node.bold and not decorated and ("E@" + domain) not in st.definitions
     if builtin is not None and not open_e:
@@ -932,6 +970,16 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     st.symbols[key] = (tuple(params), rhs, line)
     return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node} for the rest of the document",
                       **base)
+
+
+def _book_quantity(node: ast.Node) -> bool:
+    """``node`` has a meaning in the book's notation alone (``\\mathbf{H}`` is ∇∇E), so a
+    display ``node = …`` states something about it rather than defining a new name."""
+    try:
+        interpret(node, Context())
+    except (Unsupported, IllFormed):
+        return False
+    return True
 
 
 def _unread(node: ast.Symbol | None, call_key: str | None, st: Setting, why: str, line: int) -> None:

@@ -25,8 +25,8 @@ import sympy as sp
 
 from .. import model as md
 from .. import network as nw
-from ..calculus import collapse, derivative, provably_equal, r_operator
-from ..errors import IllFormed, Unsupported
+from ..calculus import collapse, derivative, provably_equal, r_operator, substitute_free
+from ..errors import IllFormed, UnknownQuantity, Unsupported
 from . import ast
 from .unparse import latex
 
@@ -62,7 +62,8 @@ class Context:
     step uses PRML's generic unit notation (w_{ji}, w_{lk} any two weights);
     ``bias_absorbed``: a sum over input units i or hidden units j written without a lower
     bound starts at the bias unit 0 (PRML 5.98 writes ``a_j = \\sum_i w_{ji} x_i`` with
-    x_0 = 1) — one of the two readings tried in a document that has biases.
+    x_0 = 1) — one of the two readings tried in a document that has biases; ``biases``: the
+    document has bias units, so R{·} = vᵀ∇ includes the bias directions v_{j0}, v_{k0}.
     """
 
     definitions: tuple[tuple[str, sp.Expr], ...] = ()
@@ -71,6 +72,7 @@ class Context:
     output: sp.Expr | None = None
     generic_weights: bool = False
     bias_absorbed: bool = False
+    biases: bool = False
 
     def lookup(self, name: str) -> sp.Expr | None:
         for key, val in self.definitions:
@@ -178,8 +180,11 @@ class _Interpreter:
         return nw.index(i.letter, i.primes)
 
     def letters(self, s: ast.Symbol) -> str:
+        """The subscript's index letters: ``w_{kj}`` → ``"kj"``; the bias unit 0 → ``"0"``
+        (``w_{k0}`` → ``"k0"``); any other numeral, a concrete unit (``z_1``), → ``"#"``, which
+        no built-in quantity takes (a concrete unit is not the bias unit)."""
         return "".join(i.letter if isinstance(i, ast.Index) else
-                       "0" if isinstance(i, ast.Number) else "+" for i in s.sub)
+                       ("0" if i.text == "0" else "#") if isinstance(i, ast.Number) else "+" for i in s.sub)
 
     # ---------------------------------------------------------------- dispatch
     def value(self, node: ast.Node) -> Meaning:
@@ -292,8 +297,11 @@ class _Interpreter:
         if not sub and not node.bold and not node.blackboard and name not in _NETWORK_LETTERS:
             self.readings.append(f"{node} read as a constant")
             return Meaning(md.Parameter(str(node)))
-        raise Unsupported(f"unknown quantity {node} (see docs/NOTATION.md for the symbols symhess "
-                          "knows; define a new one in a display such as Q = …)", pos)
+        if "#" in letters:
+            raise Unsupported(f"{node} names a concrete unit by number; symhess reads index letters "
+                              "(i, j, k, n) and the bias unit 0", pos)
+        raise UnknownQuantity(f"unknown quantity {node} (see docs/NOTATION.md for the symbols symhess "
+                              "knows; define a new one in a display such as Q = …)", pos)
 
     # ---------------------------------------------------------------- context (symhess.context)
     def _in_context(self, node: ast.Symbol) -> Meaning | None:
@@ -314,7 +322,9 @@ class _Interpreter:
                     raise Unsupported(f"{node}: defined for the subscript {p} only", node.pos)
             ren = {p: a for p, a in zip(params, args) if not p.is_Integer}
             self.readings.append(f"{key} as defined in the document")
-            return Meaning(meaning.expr.xreplace(ren) if ren else meaning.expr, meaning.row, meaning.col)
+            # the definition's own summation indices are renamed apart from the arguments
+            # (F_j := Σ_{j'} z_{j'} I_{jj'} used as F_{j'} is z_{j'}, not Σ_{j'} z_{j'} I_{j'j'})
+            return Meaning(substitute_free(meaning.expr, ren) if ren else meaning.expr, meaning.row, meaning.col)
         letters = "".join(i.letter if isinstance(i, ast.Index) else "?" for i in node.sub)
         plain = not node.bold and not getattr(node, "accent", None) and not node.primes
         if not plain:
@@ -588,7 +598,7 @@ class _Interpreter:
                                   node.pos)
             self.readings.append(r"R\{\cdot\} = \mathbf{v}^T \nabla (5.97), v laid out like the weights")
             try:
-                return Meaning(_collapsed_r_operator(m.expr))
+                return Meaning(_collapsed_r_operator(m.expr, self.ctx.biases))
             except NotImplementedError as exc:
                 raise Unsupported(str(exc), node.pos) from None
         if isinstance(op, ast.Nabla):
@@ -725,9 +735,9 @@ def _collapsed_derivative(expr: sp.Expr, var: sp.Expr) -> sp.Expr:
 
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
-def _collapsed_r_operator(expr: sp.Expr) -> sp.Expr:
+def _collapsed_r_operator(expr: sp.Expr, biases: bool = False) -> sp.Expr:
     """``collapse(R{expr})`` (5.97), memoised like :func:`_collapsed_derivative`."""
-    return collapse(r_operator(expr))
+    return collapse(r_operator(expr, biases=biases))
 
 
 def _deriv(expr: sp.Expr, var: sp.Expr) -> sp.Expr:

@@ -919,8 +919,9 @@ def _mark_calls(toks: list[_Tok], text: str = "") -> None:
     n = len(toks)
     for i, tok in enumerate(toks):
         if tok.type in ("LETTER", "CAL") and tok.value == "R" and i + 1 < n \
-                and toks[i + 1].type == "LCURLY" and not (i and toks[i - 1].type == "ACCENT"):
-            toks[i] = _Tok("ROP", "R", tok.start, tok.end)
+                and not (i and toks[i - 1].type == "ACCENT") and (toks[i + 1].type == "LCURLY" or (
+                    toks[i + 1].type == "LPAREN" and _adjacent(text, tok.end, toks[i + 1].start))):
+            toks[i] = _Tok("ROP", "R", tok.start, tok.end)  # R{·}, and R(·) as some write it
             continue
         if tok.type in ("LETTER", "CAL") and tok.value == "O" and i + 1 < n \
                 and toks[i + 1].type == "LPAREN" and not (i and toks[i - 1].type == "ACCENT"):
