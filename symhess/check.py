@@ -388,7 +388,10 @@ def _prose_context(b: Block) -> tuple[str, ...]:
 _ONE_PATTERN = re.compile(r"one (?:training )?pattern|single (?:training )?pattern|one data point|"
                           r"一つのパターン|1つのパターン|1 つのパターン")
 _SECTION_ONE_PATTERN = re.compile(r"5\.4\.6|fast multiplication|R-operator|ヘッセ行列との高速|高速な乗算", re.I)
-_NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似")
+# the prose says what the display neglects: English, Japanese, Chinese, Spanish, French, German, Korean
+_NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似|忽略|非对角|非對角|"
+                      r"descart|despreci|fuera de la diagonal|négligeant|hors diagonale|vernachlässig|"
+                      r"무시|비대각", re.I)
 
 
 def _inline_math(b: Block, longest: int) -> Iterable[str]:
@@ -655,6 +658,12 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     if d.verdict == "failed" and model is None and _mixes_error_and_targets(lhs.expr, rhs.expr):
         msg += (" — note: E_n is an unspecified smooth error here; name its form (a display "
                 r"defining E_n, \tag{5.104} or (\because (5.104)) for the sum-of-squares error)")
+    if d.verdict == "failed" and model is None and ctx.lookup("E") is None \
+            and _unspecified_error_vs_outputs(lhs.expr, rhs.expr):
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=Text(
+            "the step relates the error E to the outputs y_n, but no error function is defined or "
+            "cited, and for an unspecified E it does not hold: ", d.message, r" — define E (e.g. "
+            r"E = \frac{1}{2}\sum_n (y_n - t_n)^2, PRML 5.82) or cite (5.82)"), readings=readings, **base)
     if d.verdict == "failed" and isinstance(cur.expr, ast.EqRef):
         rec = cat.BOOK.get(cur.expr.number)
         if rec is not None and rec.printed_latex:
@@ -869,6 +878,10 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     node = lhs_node
     if isinstance(node, ast.Paren):
         node = node.expr
+    if isinstance(node, ast.Call) and node.func.name == "E" and not node.func.sub and not node.given \
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Symbol) and node.args[0].name == "w" \
+            and node.args[0].bold and not node.args[0].sub:
+        node = node.func  # E(\mathbf{w}) = …: the error, written as a function of the weights
     if isinstance(node, ast.Call) and node.func.name == "h" and not node.func.sub and not node.func.primes \
             and len(node.args) == 1 and not node.given:
         why = f"line {base['line']} defines h as {latex(cur.expr)}, which symhess does not use"
@@ -1211,13 +1224,24 @@ def chain_domain(chain: ast.Chain) -> str:
            for n in nodes):
         return "integral"
     if any(isinstance(n, ast.Symbol) and (n.name in ("y", "t") and [str(i) for i in n.sub] == ["n"]
-                                          or n.name == "b" and n.bold
-                                          or n.name == "H" and n.bold) for n in nodes):
+                                          or n.name == "b" and (n.bold or [str(i) for i in n.sub] == ["n"])
+                                          or n.name == "H" and (n.bold or not n.sub)) for n in nodes):
         return "data"
     if any(isinstance(n, ast.Symbol) and n.name == "E" and not n.sub and not n.bold for n in nodes) \
             and not any(isinstance(n, ast.Symbol) and n.name == "w" and len(n.sub) == 2 for n in nodes):
         return "data"
     return "network"
+
+
+def _unspecified_error_vs_outputs(a: sp.Expr, b: sp.Expr) -> bool:
+    """One side speaks of the unspecified E(w) of the generic model (its derivatives), the
+    other only of the model's outputs y_n and their derivatives (5.83–5.85 without 5.82)."""
+    def error(e: sp.Expr) -> bool:
+        return e.has(md.E_W) or any(x.base in (md.EG, md.EH, md.E3) for x in e.atoms(sp.Indexed))
+
+    def outputs(e: sp.Expr) -> bool:
+        return any(x.base in (md.YN, md.YG, md.YH, md.Y3) for x in e.atoms(sp.Indexed))
+    return (error(a) and not error(b) and outputs(b)) or (error(b) and not error(a) and outputs(a))
 
 
 def _mixes_error_and_targets(a: sp.Expr, b: sp.Expr) -> bool:

@@ -279,7 +279,9 @@ class _Interpreter:
                 raise Unsupported("H is the Hessian of E, whose definition in the document could not be "
                                   "read or used, so this step is not checked", pos)
             return self._gradient(self._gradient(Meaning(md.E_W if e is None else e), pos), pos)
-        if name == "b" and node.bold and letters == "n":
+        if name == "b" and letters == "n":
+            if not node.bold:
+                self.readings.append(r"b_n read as the vector \mathbf{b}_n = \nabla y_n (5.84)")
             r = self.fresh_component()
             return Meaning(md.YG[ix[0], r], r, None)
         if name == "x" and not sub:
@@ -291,7 +293,9 @@ class _Interpreter:
         if name == "y" and not sub and not node.bold:
             self.readings.append(r"y read as y(\mathbf{x}, \mathbf{w})")
             return Meaning(md.Yx(md.XV))
-        if name == "v" and node.bold and not sub:  # the R-operator's vector (5.96)
+        if name == "v" and not sub:  # the R-operator's vector (5.96)
+            if not node.bold:
+                self.readings.append(r"v read as the vector \mathbf{v} (5.96)")
             r = self.fresh_component()
             return Meaning(md.VV[r], r, None)
         if not sub and not node.bold and not node.blackboard and name not in _NETWORK_LETTERS:

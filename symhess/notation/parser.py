@@ -236,6 +236,9 @@ _EQNUM = re.compile(r"\(\s*\d+(?:\.\d+)+[a-z]?\s*\)")
 _ROWSKIP = re.compile(r"\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in)\s*\]")
 _RM_GROUP = re.compile(r"\{\s*\\(?:rm|mathrm)\s*([dT])\s*\}")
 # A relation written in a justification's text: (j = j'), (z_j \neq 0), (y = \mathbb{E}[t|x]).
+# An English connective typed in maths mode between spacings (``\quad and \quad``): a
+# separator between statements, never the product a·n·d.
+_CONNECTIVE = re.compile(r"(?:and|or|where|with|if|then)\s*(?=\\q?quad(?![A-Za-z])|\s*$)")
 _REL_TEXT = re.compile(r"(?<![\\A-Za-z])=|[<>≠≤≥]|\\(?:neq?|leq?|geq?|in|notin)(?![A-Za-z])")
 _STAR_SUP = re.compile(r"\{\s*(?:\*|\\star|\\ast)\s*\}|\*|\\star(?![A-Za-z])|\\ast(?![A-Za-z])")
 # A transpose written with a text or roman T, or \top / \intercal: ^{\text{T}}, ^\mathrm{T},
@@ -509,15 +512,15 @@ class _Lexer:
         return self.toks
 
     def _superscript(self, p: int) -> int:
-        """``^`` — folding ``^\\prime`` / ``^{\\prime\\prime}`` into primes, ``^*`` / ``^{\\star}`` into STAR."""
+        """``^`` — folding ``^\\prime`` / ``^{\\prime\\prime}`` / ``^{''}`` into primes, ``^*`` / ``^{\\star}`` into STAR."""
         t = self.text
         q = self._skip_ws(p + 1)
         if t.startswith("\\prime", q) and not t[q + 6:q + 7].isalpha():
             self._emit("PRIME", "'", p, q + 6)
             return q + 6
-        m = re.compile(r"\{\s*((?:\\prime\s*)+)\}").match(t, q)
+        m = re.compile(r"\{\s*((?:(?:\\prime|')\s*)+)\}").match(t, q)  # ^{\prime}, ^{''}
         if m:
-            for _ in range(m.group(1).count("\\prime")):
+            for _ in range(m.group(1).count("\\prime") + m.group(1).count("'")):
                 self._emit("PRIME", "'", p, m.end())
             return m.end()
         m = _STAR_SUP.match(t, q)
@@ -746,6 +749,10 @@ class _Lexer:
             return q + 1 if q < len(t) and t[q] == "." else end
         if name in ("quad", "qquad"):
             q = self._after_spacing(end)
+            word = _CONNECTIVE.match(t, q)
+            if word is not None and self._top():  # \quad and \quad: a word typed in maths mode
+                self._emit("SEP", "\\" + name, p, end)
+                return word.end()
             if self._top() and (self._starts_reason(q) or _EQNUM.match(t, q)
                                 or self._paren_condition(q)):
                 return self._justification(q)
