@@ -297,6 +297,8 @@ _RECORDS = (
            r"二群の正則化項を不変に保つ $\lambda_1, \lambda_2$ の変換",
            section="5.5.1",
            recipe="priors.derive_regulariser_rescaling",
+           statement=r"\frac{\lambda_1}{2}\sum_{w\in\mathcal{W}_1} w^2 + "
+                     r"\frac{\lambda_2}{2}\sum_{w\in\mathcal{W}_2} w^2",
            statement_latex=r"\frac{\lambda_1}{2}\sum_{w\in\mathcal{W}_1} w^2 + "
                            r"\frac{\lambda_2}{2}\sum_{w\in\mathcal{W}_2} w^2 \text{ unchanged for } \lambda_1 "
                            r"\to a^{1/2}\lambda_1,\ \lambda_2 \to c^{-1/2}\lambda_2",

@@ -1068,12 +1068,20 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
     quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
+    book = None
+    if not target and not quantity and t.symbol.startswith("\\lambda") and any(k.startswith("w_") for k in st.mappings):
+        # λ rescaled after the weights, with no regulariser written out: the book's (5.121)
+        book = parse_chain(cat.BOOK["5.121"].statement or "", path="<PRML 5.121>").members[0].expr
+        target = ["5.121"]
+        base = dict(base)
+        base["assumptions"] = tuple(base.get("assumptions", ())) + (
+            "checked against the book's regulariser (5.121), which the document does not write out",)
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
         return StepResult(verdict=Verdict.DEFINITION, message=f"the transformation {t.key} \\to {latex(cur.expr)} "
                           "is in force for the rest of the document (a mapping, not an identity)", **base)
     num = target[0]
-    named, _line = st.named[num]
+    named = book if book is not None else st.named[num][0]
     if not any(k.startswith("w_") for k in st.mappings):
         return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key}, but no transformation "
                           f"of the weights is in force to check ({num}) against (write it first, e.g. "

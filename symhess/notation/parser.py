@@ -1214,6 +1214,29 @@ def _close_integrals(toks: list[_Tok]) -> list[_Tok]:
     return out
 
 
+def _sum_body_braces(toks: list[_Tok]) -> list[_Tok]:
+    """``\\sum_i{w_{ji} x_i + w_{j0}}``: TeX braces after a sum group invisibly, so the reader
+    sees Σ_i w_ji x_i + w_j0 (PRML 5.113); the braces are dropped and the sum's body ends at
+    the ``+`` as it does on the page.  Visible brackets ``( … )``, ``\\{ … \\}`` are kept."""
+    out = list(toks)
+    i = 0
+    while i < len(out):
+        if out[i].type == "SUM":
+            j = _skip_scripts(out, i + 1)
+            if j < len(out) and out[j].type == "LBRACE":
+                depth, k = 0, j
+                while k < len(out):
+                    depth += {"LBRACE": 1, "RBRACE": -1}.get(out[k].type, 0)
+                    if depth == 0:
+                        break
+                    k += 1
+                if k < len(out):
+                    del out[k]
+                    del out[j]
+        i += 1
+    return out
+
+
 def _skip_scripts(toks: list[_Tok], j: int) -> int:
     n = len(toks)
     while j < n:
@@ -1952,7 +1975,7 @@ def _parse_statement(stmt: _Stmt, src: _Source, lexer: _Lexer, first: bool) -> C
         lead, toks = toks[0], toks[1:]
         if not toks:
             raise src.error(f"expected an expression after '{lead.value}'", lead.end)
-    toks = _slash_derivatives(list(toks))
+    toks = _sum_body_braces(_slash_derivatives(list(toks)))
     _mark_calls(toks, lexer.text)
     _mark_abs(toks)
     toks = _close_integrals(_merge_integrals(toks))
