@@ -515,6 +515,7 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
     conds = list(job.conditions)
     if cur.condition is not None:
         conds.append(cur.condition)
+    conds.extend(cur.also)
     pos = cur.pos if cur.pos.line else cur.expr.pos
     base: dict[str, Any] = dict(index=job.number, line=pos.line, col=pos.col,
                                 justification=cur.justification)
@@ -604,6 +605,10 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                     want_suggestion=in_place and job.suggest and not uses_h,
                     after_failure=job.after_failure and not uses_h, biases=biases is not None,
                     st=st if in_place else None)
+    if result.verdict == Verdict.FAILED and cur.unread_condition:
+        return replace(result, verdict=Verdict.UNSUPPORTED, suggestion=None, message=Text(
+            f"the step states a condition symhess cannot read ({cur.unread_condition}); without it "
+            "the step does not hold: ", result.message))
     if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
         # what holds for every smooth h holds for the document's h; what fails for some h may not
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
@@ -795,6 +800,9 @@ def _condition(c: ast.Condition, ctx: Context, subs: dict[sp.Expr, sp.Expr], ass
     """Restrict a step by a condition: index coincidence, distinctness, or a substitution."""
     text = f"{latex(c.lhs)} {c.relation} {latex(c.rhs)}"
     a, b = _as_index(c.lhs), _as_index(c.rhs)
+    if (a is None) != (b is None) and isinstance(c.rhs if b is None else c.lhs, ast.Number):
+        raise Unsupported(f"the condition {text} ties an index to a concrete unit; symhess applies "
+                          "conditions between index letters (j = j', j \\neq j')", c.pos)
     if a is not None and b is not None and nw.letter_of(a) == nw.letter_of(b):
         if c.relation == "=":
             subs[b] = a

@@ -601,12 +601,15 @@ def test_underbrace_reads_as_what_it_braces(text: str) -> None:
     (r"a = b \quad (\because y = \mathbb{E}[t|\mathbf{x}])", "y = \\mathbb{E}[t|\\mathbf{x}]",
      ("y", "=", "\\mathbb{E}[t | \\mathbf{x}]")),
     (r"a = b \quad (\because \text{$j = j'$ here})", "$j = j'$ here".replace("$", ""), None),
-    (r"a = b \quad (j \ne j', k = k')", "j \\ne j', k = k'", None),  # two relations: text only
+    # two relations: the first is the condition, the second goes with it (Member.also)
+    (r"a = b \quad (j \ne j', k = k')", "j \\ne j', k = k'", ("j", "\\neq", "j'")),
 ])
 def test_justifications_and_conditions(text: str, reason: str,
                                        condition: tuple[str, str, str] | None) -> None:
     m = parse_chain(text).members[1]
     assert m.justification == reason
+    if "k = k'" in text:
+        assert [(latex(c.lhs), c.relation, latex(c.rhs)) for c in m.also] == [("k", "=", "k'")]
     if condition is None:
         assert m.condition is None
     else:

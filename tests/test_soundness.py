@@ -349,3 +349,15 @@ def test_an_unreadable_redefinition_of_e_retires_the_earlier_one() -> None:
             "$$ \\frac{\\partial E}{\\partial w_r} = \\sum_{n=1}^{N} (y_n - t_n) \\frac{\\partial y_n}{\\partial w_r} $$")
     v = _chain_verdicts(text)
     assert v[1] == ["unsupported"] and v[2] == ["unsupported"]
+
+
+@pytest.mark.parametrize("cond", [r"(j = j', k = k')", r"(j = j' \text{ and } k = k')", r"(\text{if } j = j', k = k')"])
+def test_a_list_of_conditions_is_applied_in_full(cond: str) -> None:
+    assert _chain_verdicts(f"$$ z_j z_{{j'}} M_{{kk'}} = z_j^2 M_{{kk}} \\quad {cond} $$") == [["proved"]]
+
+
+@pytest.mark.parametrize("cond", [r"(j = j', \text{ or } a = b)", r"(j \neq 1)", r"(j = 1)"])
+def test_a_condition_that_cannot_be_applied_never_yields_a_failure(cond: str) -> None:
+    """Deciding without a stated condition and failing is a false alarm: unsupported instead."""
+    (v,) = _chain_verdicts(f"$$ \\sum_{{j'=2}}^{{M}} I_{{jj'}} = 1 \\quad {cond} $$")
+    assert v == ["unsupported"]

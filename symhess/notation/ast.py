@@ -407,8 +407,11 @@ class Member:
     text of a ``\\quad (\\because …)`` / ``\\because …`` / ``∵ …`` / ``\\quad \\text{…}`` /
     ``\\intertext{…}`` / ``\\quad (j \\neq j')`` next to this member (``"(5.92)"``), or None.
     ``condition`` is that justification read as a relation between expressions, when it is
-    one (``(j = j')``, ``(\\because y = \\mathbb{E}[t|\\mathbf{x}])``), else None.  ``pos`` is
-    the relation's position (for a first member without relation, its expression's).
+    one (``(j = j')``, ``(\\because y = \\mathbb{E}[t|\\mathbf{x}])``), else None; ``also`` the
+    further conditions of a list (``(j = j', k = k')``, ``(\\text{if } j = j' \\text{ and } k = k')``);
+    ``unread_condition`` the text of a stated relation that could not be read as conditions (a
+    step that fails without it is not judged wrong).  ``pos`` is the relation's position (for a
+    first member without relation, its expression's).
     """
 
     relation: str
@@ -417,6 +420,8 @@ class Member:
     pos: Pos = _pos()
     approximate: bool = False
     condition: Condition | None = None
+    also: tuple[Condition, ...] = ()  # further conditions stated with it: (j = j', k = k')
+    unread_condition: str | None = None  # a stated relation symhess could not read as conditions
 
 
 @dataclass(frozen=True)

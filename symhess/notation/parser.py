@@ -749,10 +749,10 @@ class _Lexer:
             return q + 1 if q < len(t) and t[q] == "." else end
         if name in ("quad", "qquad"):
             q = self._after_spacing(end)
-            word = _CONNECTIVE.match(t, q)
-            if word is not None and self._top():  # \quad and \quad: a word typed in maths mode
+            connective = _CONNECTIVE.match(t, q)
+            if connective is not None and self._top():  # \quad and \quad: a word typed in maths mode
                 self._emit("SEP", "\\" + name, p, end)
-                return word.end()
+                return connective.end()
             if self._top() and (self._starts_reason(q) or _EQNUM.match(t, q)
                                 or self._paren_condition(q)):
                 return self._justification(q)
@@ -897,6 +897,46 @@ def _unwrap_text(s: str) -> str:
     return "".join(out).replace("$", "")
 
 
+_Conditions = tuple[Condition | None, tuple[Condition, ...], str | None]  # first, the rest, unread text
+_COND_LEAD = re.compile(r"\s*(?:\\text\{\s*(?:if|when|for)\s*\}|\b(?:if|when|for)\b)\s*")
+_COND_SEP = re.compile(r"\s*(?:,|;|\\text\{\s*(?:and|,)\s*\}|\band\b|\\q?quad(?![A-Za-z])|\\[,;])\s*")
+
+
+def _condition_pieces(text: str) -> list[tuple[int, str]]:
+    """A stated condition split into relations, with their offsets in ``text``: a leading
+    "if"/"when"/"for" dropped, pieces separated at the top level by ``,`` ``;`` "and" ``\\quad``.
+
+    >>> _condition_pieces(r"j = j', k = k'")
+    [(0, "j = j'"), (8, "k = k'")]
+    >>> _condition_pieces(r"\\text{if } j = j' \\text{ and } k = k'")
+    [(11, "j = j'"), (31, "k = k'")]
+    """
+    m = _COND_LEAD.match(text)
+    out: list[tuple[int, str]] = []
+    depth = 0
+    last = q = m.end() if m else 0
+    while q < len(text):
+        ch = text[q]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0:
+            sep = _COND_SEP.match(text, q)
+            if sep is not None and sep.end() > q and (ch in ",;\\" or text[q:sep.end()].strip() == "and"):
+                out.append((last, text[last:q]))
+                q = last = sep.end()
+                continue
+        q += 1
+    out.append((last, text[last:]))
+    pieces = []
+    for off, piece in out:
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            pieces.append((off + lead, piece.strip()))
+    return pieces
+
+
 def _condition_span(raw: str) -> tuple[int, str] | None:
     """Where in a justification's raw text a stated relation begins, and its text.
 
@@ -915,7 +955,8 @@ def _condition_span(raw: str) -> tuple[int, str] | None:
     text = raw[start:end].rstrip()
     if text.startswith("(") and text.endswith(")") and start > 0:  # ∵ (y = c)
         start, text = start + 1, text[1:-1]
-    if not text or "\\text" in text or "\\intertext" in text or _EQNUM.fullmatch(text) \
+    words = re.sub(r"\\text\{\s*(?:if|when|for|and|or|,)\s*\}", " ", text)  # (\text{if } j = j')
+    if not text or "\\text" in words or "\\intertext" in text or _EQNUM.fullmatch(text) \
             or not _REL_TEXT.search(text):
         return None
     return start, text
@@ -1447,35 +1488,45 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
         members: list[Member] = []
         first_expr, first_just, first_cond = c[0]
         if self.lead is None:
-            members.append(Member("", first_expr, first_just, first_expr.pos, False, first_cond))
+            members.append(Member("", first_expr, first_just, first_expr.pos, False, *first_cond))
         else:
             rel = str(self.lead)
             members.append(Member(rel, first_expr, first_just, _tp(self.lead), rel in APPROXIMATE,
-                                  first_cond))
+                                  *first_cond))
         for rel, (expr, just, cond) in zip(c[1::2], c[2::2]):
-            members.append(Member(str(rel), expr, just, _tp(rel), str(rel) in APPROXIMATE, cond))
+            members.append(Member(str(rel), expr, just, _tp(rel), str(rel) in APPROXIMATE, *cond))
         return members
 
-    def member(self, c: list[Any]) -> tuple[Node, str | None, Condition | None]:
+    def member(self, c: list[Any]) -> tuple[Node, str | None, _Conditions]:
         expr = next(x for x in c if not (isinstance(x, Token) and x.type == "JUST"))
         justs = [t for t in c if isinstance(t, Token) and t.type == "JUST"]
         reasons = [str(t) for t in justs]
         if isinstance(expr, Paren) and expr.kind == "(" and isinstance(expr.expr, Number) \
                 and re.fullmatch(r"\d+(?:\.\d+)+[a-z]?", expr.expr.text):
             expr = EqRef(expr.expr.text, expr.pos)
-        condition = None
+        conds: _Conditions = (None, (), None)
         for t in justs:
             span = self.conditions.get(t.start_pos)  # type: ignore[arg-type]
-            if span is not None and condition is None and "\\because" not in span[1] \
+            if span is not None and conds == (None, (), None) and "\\because" not in span[1] \
                     and "∵" not in span[1]:  # one level: a reason inside a reason stays text
-                at = self.src.pos(span[0])
-                try:
-                    condition = replace(parse_condition(span[1], path=self.src.path,
-                                                        line=at.line, col=at.col),
-                                        because=span[2])
-                except InputError:
-                    condition = None  # prose that merely contains '=': kept as text only
-        return expr, ("; ".join(reasons) if reasons else None), condition
+                conds = self._conditions(span)
+        return expr, ("; ".join(reasons) if reasons else None), conds
+
+    def _conditions(self, span: tuple[int, str, bool]) -> _Conditions:
+        """The conditions a justification states: one relation (``j = j'``), or a list of them
+        (``j = j', k = k'``, ``\\text{if } j = j' \\text{ and } k = k'``); the text itself when it
+        cannot be read as such (prose that merely contains '=')."""
+        start, text, because = span
+        pieces = _condition_pieces(text)
+        found: list[Condition] = []
+        for off, piece in pieces:
+            at = self.src.pos(start + off)
+            try:
+                found.append(replace(parse_condition(piece, path=self.src.path, line=at.line, col=at.col),
+                                     because=because))
+            except InputError:
+                return None, (), text
+        return (found[0], tuple(found[1:]), None) if found else (None, (), text)
 
     # -- expressions
     def sum_expr(self, c: list[Any]) -> Node:
