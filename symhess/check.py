@@ -924,6 +924,8 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     if call_key is None and not decorated:
         try:
             builtin = interpret(node, ctx)
+            if isinstance(builtin.expr, md.Parameter) and not known:
+                builtin = None  # a letter read as a constant only for want of a definition: this is one
         except (Unsupported, IllFormed):
             builtin = None
             if not forced and _book_quantity(node):

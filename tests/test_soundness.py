@@ -361,3 +361,9 @@ def test_a_condition_that_cannot_be_applied_never_yields_a_failure(cond: str) ->
     """Deciding without a stated condition and failing is a false alarm: unsupported instead."""
     (v,) = _chain_verdicts(f"$$ \\sum_{{j'=2}}^{{M}} I_{{jj'}} = 1 \\quad {cond} $$")
     assert v == ["unsupported"]
+
+
+def test_a_new_plain_symbol_is_defined_by_its_first_display() -> None:
+    """symhess's own hint says 'define a new one in a display such as Q = …': that works."""
+    text = ("$$ Q = \\sum_j z_j $$\n\n$$ Q = 2 \\sum_j z_j $$\n\n$$ \\lambda = 2 $$\n\n$$ 2\\lambda = 4 $$")
+    assert _chain_verdicts(text) == [["definition"], ["failed"], ["definition"], ["proved"]]
