@@ -367,3 +367,12 @@ def test_a_new_plain_symbol_is_defined_by_its_first_display() -> None:
     """symhess's own hint says 'define a new one in a display such as Q = …': that works."""
     text = ("$$ Q = \\sum_j z_j $$\n\n$$ Q = 2 \\sum_j z_j $$\n\n$$ \\lambda = 2 $$\n\n$$ 2\\lambda = 4 $$")
     assert _chain_verdicts(text) == [["definition"], ["failed"], ["definition"], ["proved"]]
+
+
+def test_a_forward_difference_of_the_gradient_at_the_unshifted_point() -> None:
+    """∂E/∂w_ji (w_lk) is the derivative at the unshifted point, not a product with w_lk."""
+    fd = (r"\frac{\partial^2 E}{\partial w_{ji} \partial w_{lk}} = \frac{1}{\epsilon} \left\{ "
+          r"\frac{\partial E}{\partial w_{ji}}(w_{lk} + \epsilon) - \frac{\partial E}{\partial w_{ji}}(w_{lk}) "
+          r"\right\} + O(\epsilon^{p})")
+    assert _chain_verdicts("$$ " + fd.replace("{p}", "{1}") + " $$") == [["proved"]]
+    assert _chain_verdicts("$$ " + fd.replace("{p}", "{2}") + " $$") == [["failed"]]

@@ -1129,6 +1129,11 @@ def _evaluated_derivative(toks: list[_Tok], i: int) -> int | None:
         if k >= n or toks[k].type not in ("LETTER", "BOLD") or toks[k].value != "w":
             return None
         k = _skip_scripts(toks, k + 1)
+        if k < n and toks[k].type == "RPAREN":  # (w_{lk}): the unshifted point (forward differences)
+            return j
+        if k < n and toks[k].type == "COMMA":
+            k += 1
+            continue
         if k >= n or toks[k].type != "ADDOP":
             return None
         depth = 0
