@@ -39,6 +39,7 @@ __all__ = ["Candidate", "Judge", "LIMIT", "Search", "StepJudge", "Suggestion", "
            "decided", "search", "suggest"]
 
 LIMIT = 150  # candidate edits per failed step: a count, never a clock (verdicts must not depend on speed)
+RESIDUAL_TERMS = 2  # the most terms a missing residual may have to be offered back as the correction
 JUDGED = 12  # of them, at most this many decided in full (those the cheap numeric screen lets through)
 _REFUTE_TOL = 1e-6  # relative: far above the decider's own tolerance (1e-7 with integrals, else 1e-9)
 ACCEPT = ("proved", "verified")
@@ -441,6 +442,8 @@ def _residual_term(wrong: ast.Node, residual: sp.Expr | str | None, side: str) -
 
     if residual is None:
         return None
+    if not isinstance(residual, str) and len(sp.Add.make_args(sp.expand(residual))) > RESIDUAL_TERMS:
+        return None  # a long difference added back is a rewrite of the side, not a correction
     text = residual if isinstance(residual, str) else prml_latex(residual)
     try:
         node = parse_chain(text + " = 0", path="<residual>").members[0].expr
