@@ -6,11 +6,24 @@ update ``\mathbf{H}_{L+1} = \mathbf{H}_L + \mathbf{b}_{L+1}\mathbf{b}_{L+1}^T`` 
 Woodbury identity (5.88) behind the inverse update (5.89).  Such a statement holds for every
 size of the weight space and every matrix and vector in it where both sides are defined; it is
 checked here numerically on random instances — sizes W = 1 … 4, several draws, counts such as
-N or L drawn too — never on one point.  A bold capital is a generic matrix (``\mathbf{I}`` the
-identity), a bold lower-case letter a column vector (``\mathbf{b}_n`` one per data point), a
-Greek or Latin letter without subscript a scalar; a matrix the document defined
+N or L drawn too — never on one point.  A bold capital (Latin or Greek) is a generic matrix
+(``\mathbf{I}`` the identity), a bold lower-case letter a column vector (``\mathbf{b}_n`` one per
+data point), a Greek or Latin letter without subscript a scalar; a matrix the document defined
 (``\mathbf{H}_L = α\mathbf{I} + …``) is expanded with its parameter set to the subscript's value.
-Matrices that are inverted are drawn symmetric positive definite, scalars positive.
+
+A generic matrix is a *general* square matrix, not a symmetric one: it is drawn as a symmetric
+positive definite part plus a random antisymmetric part, which has a density on an open set of
+all W × W matrices (so an identity that fails for some matrix fails on the draws with
+probability 1) and is always invertible and well conditioned (its symmetric part is at least
+W·I).  Only the matrices the book defines as symmetric are drawn symmetric (positive definite):
+the Hessian ``\mathbf{H}`` and its approximations ``\mathbf{H}_N``, ``\mathbf{H}_L`` (sums of
+``\mathbf{b}\mathbf{b}^T`` plus a multiple of the identity, 5.86–5.89) when the document does
+not define them.  Scalars are drawn positive.  A bold symbol and a plain one of the same letter
+(``\mathbf{M}`` and ``M``) are different quantities.  The inverse of a matrix that is singular
+on a draw (condition number above 10¹²) is not defined there.
+
+A failed identity reports the entry where the two sides differ most (row and column), its two
+values, and the random values drawn for that instance, so that a reader can recompute it.
 
 >>> from symhess.notation.parser import parse_display
 >>> ms = parse_display(r"(\mathbf{M} + \mathbf{v}\mathbf{v}^{T})^{-1} = \mathbf{M}^{-1} - "
@@ -22,7 +35,7 @@ Matrices that are inverted are drawn symmetric positive definite, scalars positi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +55,8 @@ class NotMatrix(Unsupported):
 
 @dataclass(frozen=True)
 class MatrixDecision:
-    """``verified`` or ``failed`` with a counterexample (size, counts, the two values)."""
+    """``verified`` or ``failed`` with a counterexample (sizes and counts, the two values at the
+    entry where the sides differ most, its row and column)."""
 
     verdict: str
     message: str
@@ -89,9 +103,7 @@ def decide_matrices(lhs: ast.Node, rhs: ast.Node, defs: Definitions, seed: int =
             scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
             err = float(np.max(np.abs(a - b))) / scale
             if not np.isfinite(err) or err > _TOL:
-                return MatrixDecision(
-                    "failed", f"differs at W = {W} (relative difference {err:.3g})",
-                    {"sizes": {"W": W, **env.counts}, "left": float(a.flat[0]), "right": float(b.flat[0])})
+                return _failed(W, env, a, b, err)
     return MatrixDecision("verified", f"equal numerically on random matrices and vectors of the weight "
                           f"space, sizes W = 1–4, {tried} draws (counts such as N, L drawn too)")
 
@@ -100,10 +112,55 @@ def _as_array(v: Any) -> np.ndarray:
     return np.atleast_2d(np.asarray(v, dtype=float))
 
 
+def _failed(W: int, env: _Env, a: np.ndarray, b: np.ndarray, err: float) -> MatrixDecision:
+    """The failure at one draw: the entry where the sides differ most, its two values (printed
+    with as many digits as it takes to tell them apart) and the values drawn for the instance."""
+    a, b = np.broadcast_arrays(a, b)
+    diff = np.abs(a - b)
+    bad = ~np.isfinite(diff)
+    flat = int(np.argmax(bad)) if bad.any() else int(np.argmax(diff))
+    row, col = (int(x) for x in np.unravel_index(flat, diff.shape))
+    left, right = float(a[row, col]), float(b[row, col])
+    if diff.size == 1:
+        where = "the values"
+    elif diff.shape[1] == 1:
+        where = f"entry {row + 1} of the column"
+    elif diff.shape[0] == 1:
+        where = f"entry {col + 1} of the row"
+    else:
+        where = f"entry in row {row + 1}, column {col + 1}"
+    ls, rs = _distinct(left, right)
+    drawn = env.drawn()
+    message = f"differs at W = {W}, {where}: left {ls}, right {rs}; relative difference {err:.3g}"
+    if drawn:
+        message += f"; drawn (matrices row by row): {drawn}"
+    return MatrixDecision("failed", message, {"sizes": {"W": W, **env.counts}, "left": left, "right": right,
+                                              "row": row + 1, "column": col + 1})
+
+
+def _distinct(x: float, y: float) -> tuple[str, str]:
+    """``x`` and ``y`` printed with 6 significant digits, or more until they read differently."""
+    for digits in range(6, 18):
+        sx, sy = f"{x:.{digits}g}", f"{y:.{digits}g}"
+        if sx != sy:
+            break
+    return sx, sy
+
+
+def _numbers(v: Any, matrix: bool) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    v = np.asarray(v)
+    if v.shape[1] == 1 and not matrix:  # a column vector: its entries
+        return "[" + ", ".join(f"{x:.6g}" for x in v[:, 0]) + "]"
+    return "[" + ", ".join("[" + ", ".join(f"{x:.6g}" for x in r) + "]" for r in v) + "]"
+
+
 class _Env:
     def __init__(self, W: int, rng: np.random.Generator, defs: Definitions) -> None:
         self.W, self.rng, self.defs = W, rng, defs
         self.cache: dict[tuple[str, int | None], Any] = {}
+        self.square: set[tuple[str, int | None]] = set()  # the drawn values that are matrices
         self.counts: dict[str, int] = {}
         self.bound: dict[str, int] = {}
         self.depth = 0
@@ -136,15 +193,19 @@ class _Env:
         if not node.bold:
             if node.sub and node.name not in ("alpha", "beta", "lambda"):
                 raise NotMatrix(f"{node} is not a weight-space quantity", node.pos)
-            sub = tuple(self.integer(i) for i in node.sub)
-            return self.draw(str(node.name) + str(sub), lambda: float(self.rng.uniform(0.5, 2.0)))
-        if node.name == "I" and not node.sub:
+            return self.draw(_written(node, self.subscripts(node)), lambda: float(self.rng.uniform(0.5, 2.0)))
+        plain = node.accent is None and not node.primes and not node.calligraphic and not node.blackboard
+        if node.name == "I" and not node.sub and plain:
             return np.eye(self.W)
-        sub = tuple(self.integer(i) for i in node.sub)
-        name = node.name + str(sub)
-        if node.name.isupper() or node.name in ("Sigma", "Lambda"):
-            return self.draw(name, self.spd)
+        name = _written(node, self.subscripts(node))
+        if node.name == "H" and plain:  # the Hessian and its approximations H_N, H_L: symmetric (5.83, 5.86–5.89)
+            return self.draw(name, self.spd, matrix=True)
+        if node.name[:1].isupper():  # a bold capital, Latin or Greek (Σ, Φ): a generic matrix
+            return self.draw(name, self.general, matrix=True)
         return self.draw(name, lambda: self.rng.normal(size=(self.W, 1)))
+
+    def subscripts(self, node: ast.Symbol) -> tuple[int, ...]:
+        return tuple(self.integer(i) for i in node.sub)
 
     def defined(self, key: str, node: ast.Symbol) -> Any:
         params, body = self.defs[key]
@@ -165,14 +226,34 @@ class _Env:
             self.bound = saved
 
     def spd(self) -> np.ndarray:
+        """A symmetric positive definite matrix: only for matrices symmetric by definition."""
         a = self.rng.normal(size=(self.W, self.W))
         return a @ a.T + self.W * np.eye(self.W)
 
-    def draw(self, name: str, make: Any) -> Any:
+    def general(self) -> np.ndarray:
+        """A general (non-symmetric) matrix: a symmetric positive definite part plus a random
+        antisymmetric part.  Its distribution has a density on an open set of all W × W matrices,
+        so a rational identity that fails for some matrix fails here with probability 1; and it is
+        invertible and well conditioned, its symmetric part being at least W·I."""
+        k = self.rng.normal(size=(self.W, self.W))
+        return self.spd() + (k - k.T)
+
+    def draw(self, name: str, make: Any, matrix: bool = False) -> Any:
+        """The value of the quantity written ``name`` (its whole head — bold, accent, primes — and
+        its subscripts' values): drawn by ``make`` once per instance."""
         k = (name, None)
         if k not in self.cache:
             self.cache[k] = make()
+            if matrix:
+                self.square.add(k)
         return self.cache[k]
+
+    def drawn(self) -> str:
+        """The values drawn so far (matrices by rows, column vectors by entries), or '' when
+        they are too many to print."""
+        if sum(np.size(v) for v in self.cache.values()) > 64:
+            return ""
+        return ", ".join(f"{k[0]} = {_numbers(v, k in self.square)}" for k, v in self.cache.items())
 
     # ------------------------------------------------------------------ structure
     def value(self, node: ast.Node) -> Any:
@@ -208,6 +289,8 @@ class _Env:
                 return v ** e
             if v.shape[0] != v.shape[1]:
                 raise NotMatrix("a power of a non-square matrix", node.pos)
+            if e < 0 and np.linalg.cond(v) > 1e12:
+                raise np.linalg.LinAlgError("Singular matrix")
             if e == -1:
                 return np.linalg.inv(v)
             return np.linalg.matrix_power(v, e)
@@ -226,6 +309,14 @@ class _Env:
             self.bound = saved
             return 0.0 if total is None else total
         raise NotMatrix(f"{type(node).__name__} among weight-space matrices", getattr(node, "pos", None))
+
+
+def _written(node: ast.Symbol, sub: tuple[int, ...]) -> str:
+    """The symbol as LaTeX, all of its head (bold, accent, primes: ``\\tilde{\\mathbf{M}}`` is not
+    ``\\mathbf{M}``, nor ``\\mathbf{M}`` the scalar ``M``) with its subscripts at their values
+    (``\\mathbf{b}_{3}``): the name of one drawn quantity."""
+    head = str(replace(node, sub=()))
+    return head + (f"_{{{', '.join(str(i) for i in sub)}}}" if sub else "")
 
 
 def _negative(node: ast.Node) -> bool:
