@@ -6,10 +6,15 @@ ordered) with a budget counted in operations (expression size, terms of the expa
 renamings tried) — never in seconds, so the same input takes the same route on any machine;
 it never runs unbounded ``simplify``.  The numeric route evaluates both sides on concrete
 instances: several network sizes (equal and unequal D, M, K), random points, random smooth
-``h`` and ``E_n`` (and random jets of an unspecified model), *every coincidence pattern* of
-the free indices (``j = j'`` as well as ``j ≠ j'``) with the boundary values 1 and the size,
-and biases on (``x_0 = z_0 = 1``, non-zero bias weights) whenever the statement mentions
-index 0 or a bias weight — never one point alone.  An approximation (``≃``) holds only when
+``h`` and ``E_n`` (and random jets of an unspecified model, with N and W varying between
+instances), *every coincidence pattern* of the free indices (``j = j'`` as well as ``j ≠ j'``)
+with the boundary values 1 and the size, and biases on (``x_0 = z_0 = 1``, non-zero bias
+weights) whenever the statement mentions index 0 or a bias weight — never one point alone.
+When a range or index holds a constant other than 0 and 1 or an offset (``Σ_{j=4}^{M}``,
+``M − 1``), larger sizes and interior index values too.  Constants the reader named take
+both signs (positive only, said in the verdict, when a side is not real otherwise), and a
+quantity at an index with no unit there (``δ_0``, ``y_0`` of data point 0) has no value: the
+step is unsupported, never evaluated with 0.  An approximation (``≃``) holds only when
 what it drops vanishes under a condition the book uses for it (good fit, the optimum
 y = E[t|x], the diagonal approximation); otherwise it is failed.
 
@@ -21,6 +26,7 @@ y = E[t|x], the diagonal approximation); otherwise it is failed.
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,7 +39,7 @@ from . import model as md
 from . import network as nw
 from .calculus import (TooLarge, cancel_terms, canonical_terms, collapse, established_le,
                        expansion_size, terms, tidy)
-from .evaluate import NotEvaluable, evaluate
+from .evaluate import AXES, NoSuchUnit, NotEvaluable, evaluate, parameter_value
 from .instance import Instance, make_instance
 from .notation.interpret import COL, ROW, Meaning
 from .results import Counterexample, Text, Verdict
@@ -42,12 +48,18 @@ from .results import Counterexample, Text, Verdict
 # is meant, or M - 1 where M is meant, shows), up to three distinct index values.
 SIZES = ((1, 1, 1), (2, 2, 2), (3, 3, 3), (2, 3, 1), (3, 1, 2))
 SEEDS = (0, 1)
+# The counts (N data points, W weights) of the generic model on the instance of SIZES[q] and
+# seed s: COUNTS[s][q].  They vary (2, 3 and 4 each, unequal on most instances), so neither is
+# ever one constant (Σ_{n=1}^{N} 1 = 3 fails), on about the work of N = W = 3.
+COUNTS = (((3, 3), (2, 4), (4, 3), (3, 2), (2, 3)),
+          ((4, 2), (3, 3), (2, 4), (4, 3), (3, 4)))
 X_POINTS = (0.37, -1.21)
 T_POINTS = (0.52, -0.83)
 # The symbolic route is bounded by operation counts, never by the clock: the same input
 # always takes the same route, on any machine.
 SYMBOLIC_BUDGET = 4000  # count_ops of both sides above which no symbolic proof is attempted
 MAX_TERMS = 3000        # terms of the expanded difference (counted before expanding)
+MAX_CONSTANT = 12       # the largest constant in an index range the numeric check builds sizes around
 
 
 __all__ = ["Condition", "Counterexample", "Decision", "Verdict", "decide", "elementary_zero", "equal",
@@ -147,6 +159,9 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: boo
     residual = _residual(lhs.expr, rhs.expr)
     try:
         cex, checked = _numeric(lhs.expr, rhs.expr, biases)
+    except NoSuchUnit as exc:  # δ_0, y_0: no value to take, not 0
+        return Decision("unsupported", Text("no symbolic proof, and no numeric check possible: ",
+                                            exc.quantity, " " + exc.why))
     except NotEvaluable as exc:
         return Decision("unsupported", f"no symbolic proof, and no numeric check possible: {exc}")
     if approximate:
@@ -208,16 +223,26 @@ def symbolic_zero(diff: sp.Expr) -> bool:
 def ranged_over(checked: dict[str, Any]) -> str:
     """What a numeric check ranged over, in words (for a "verified" message).
 
-    >>> ranged_over({"instances": 10, "sizes": "(D, M, K) = (1, 1, 1), (2, 3, 1)",
+    >>> ranged_over({"instances": 10, "sizes": "(D, M, K) = (1, 1, 1), (2, 3, 1)", "counts": "N = 2, 3, W = 3, 4",
     ...              "biases": "off", "indices": "j", "assignments": 6, "points": 10})
-    '10 instances, each a random point ((D, M, K) = (1, 1, 1), (2, 3, 1); N = 3, W = 3; biases off) × every coincidence pattern of j with the boundary values 1 and the size (6 index assignments); 10 evaluations in all'
+    '10 instances, each a random point ((D, M, K) = (1, 1, 1), (2, 3, 1); N = 2, 3, W = 3, 4; biases off) × every coincidence pattern of j with the boundary values 1 and the size (6 index assignments); 10 evaluations in all'
+    >>> ranged_over({"instances": 4, "sizes": "(D, M, K) = (1, 1, 1)", "counts": "N = 3, W = 3",
+    ...              "points": 4, "constants": "positive"})
+    '4 instances, each a random point ((D, M, K) = (1, 1, 1); N = 3, W = 3; biases off) × no free indices; 4 evaluations in all; constants taken positive (the sides are not real for negative values)'
     """
     idx = checked.get("indices") or ""
-    pattern = (f"every coincidence pattern of {idx} with the boundary values 1 and the size "
-               f"({checked.get('assignments', 0)} index assignments)") if idx else "no free indices"
-    return (f"{checked['instances']} instances, each a random point ({checked.get('sizes', '')}; "
-            f"N = 3, W = 3; biases {checked.get('biases', 'off')}) × {pattern}; "
-            f"{checked.get('points', 0)} evaluations in all")
+    pattern = "no free indices"
+    if idx:
+        inner = f", {checked['interior']}" if checked.get("interior") else ""
+        pattern = (f"every coincidence pattern of {idx} with the boundary values 1 and the size{inner} "
+                   f"({checked.get('assignments', 0)} index assignments)")
+    counts = checked.get("counts", "N = 3, W = 3")
+    out = (f"{checked['instances']} instances, each a random point ({checked.get('sizes', '')}; "
+           f"{counts}; biases {checked.get('biases', 'off')}) × {pattern}; "
+           f"{checked.get('points', 0)} evaluations in all")
+    if checked.get("constants") == "positive":
+        out += "; constants taken positive (the sides are not real for negative values)"
+    return out
 
 
 def _small(*es: sp.Expr) -> bool:
@@ -524,9 +549,20 @@ def nc_equal(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 # ----------------------------------------------------------------------------- numbers
+def counts_for(size: tuple[int, int, int], seed: int) -> tuple[int, int]:
+    """(N, W) of the instance of ``size`` and ``seed`` (:data:`COUNTS`; 3, 3 off the table).
+
+    >>> counts_for((1, 1, 1), 0), counts_for((1, 1, 1), 1), counts_for((5, 5, 5), 0)
+    ((3, 3), (4, 2), (3, 3))
+    """
+    return COUNTS[seed % 2][SIZES.index(size)] if size in SIZES else (3, 3)
+
+
 @lru_cache(maxsize=64)
-def _instance(size: tuple[int, int, int], seed: int, point: int, bias: bool = False) -> Instance:
-    return make_instance(nw.NetworkConfig(*size, bias=bias), seed=seed, point=point)
+def _instance(size: tuple[int, int, int], seed: int, point: int, bias: bool = False,
+              counts: tuple[int, int] | None = None) -> Instance:
+    return make_instance(nw.NetworkConfig(*size, bias=bias), seed=seed, point=point,
+                         counts=counts_for(size, seed) if counts is None else counts)
 
 
 _NETWORK_BASES = (nw.W1, nw.W2, nw.V1, nw.V2, nw.X, nw.Z, nw.A_HID)
@@ -582,19 +618,120 @@ def set_partitions(items: list[Any]) -> list[list[list[Any]]]:
 
 
 MAX_PATTERNS = 400
+_LETTERS = ("i", "j", "k", "n", "r")
+_SIZE_LETTER = {"i": 0, "j": 1, "k": 2}
 
 
-def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.Symbol, int]]:
+def _letter(s: sp.Symbol) -> str:
+    return "r" if s.name[0] == "s" else s.name[0]
+
+
+def _index_letters(e: Any) -> set[str]:
+    return {_letter(s) for s in getattr(e, "free_symbols", ()) if isinstance(s, sp.Symbol)
+            and s.is_integer and s.name[:1] in nw.SIZES and s not in nw.SIZES.values()}
+
+
+def _breakpoints(a: sp.Expr, b: sp.Expr) -> dict[str, set[int]]:
+    """Index letters whose ranges or index values hold a constant other than 0 and 1, or an
+    offset (``M − 1``, ``j + 1``, a sum from another index): {letter: those constants (1 for an
+    offset with no other number)}.  Empty in the common case — sums 1..M or 0..M, indices that
+    are letters or the bias unit 0 — where the boundary values 1 and the size stand for every
+    value.  Otherwise an index may matter at values the sizes 1–3 never reach (Σ_{j=4}^{M} is
+    empty at M ≤ 3) or only between the boundaries (Σ_{j'=2}^{M-1} I_{jj'} at j = 2).
+
+    >>> M = nw.SIZES["j"]
+    >>> _breakpoints(sp.Sum(nw.Z[nw.j], (nw.j, 4, M)), sp.S.Zero)
+    {'j': {4}}
+    >>> _breakpoints(sp.Sum(nw.Z[nw.jp] * sp.KroneckerDelta(nw.j, nw.jp), (nw.jp, 2, M - 1)), sp.S.Zero)
+    {'j': {1, 2}}
+    >>> _breakpoints(sp.Sum(nw.W2[nw.k, nw.j] * nw.Z[nw.j], (nw.j, 0, M)), nw.A_OUT[nw.k])
+    {}
+    """
+    out: dict[str, set[int]] = {}
+
+    def note(letters: set[str], value: Any) -> None:
+        consts = {abs(int(x)) for x in getattr(value, "atoms", lambda *_: set())(sp.Integer)} - {0}
+        for letter in letters & set(_LETTERS):
+            out.setdefault(letter, set()).update(consts or {1})
+
+    def plain(ix: Any) -> bool:
+        return bool(isinstance(ix, sp.Symbol) or ix in (0, 1))
+
+    for e in (a, b):
+        for sm in e.atoms(sp.Sum):
+            for v, lo, hi in sm.limits:
+                if v.name[:1] not in nw.SIZES:
+                    continue
+                if lo not in (0, 1):
+                    note({_letter(v)} | _index_letters(lo), lo)
+                if hi != nw.SIZES[v.name[0]]:
+                    note({_letter(v)} | _index_letters(hi), hi)
+        quantities = [(q.indices, AXES.get(q.base, "")) for q in e.atoms(sp.Indexed)]
+        quantities += [(f.args[1:], AXES.get(type(f), "")[1:]) for f in e.atoms(sp.Function)
+                       if type(f) in AXES]
+        for ixs, axes in quantities:
+            for pos, ix in enumerate(ixs):
+                if not plain(ix):
+                    note(_index_letters(ix) | ({axes[pos]} if pos < len(axes) else set(_LETTERS)), ix)
+        for kd in e.atoms(sp.KroneckerDelta):
+            if not all(plain(x) for x in kd.args):
+                letters = set().union(*(_index_letters(x) for x in kd.args)) or set(_LETTERS)
+                for x in kd.args:
+                    if not plain(x):
+                        note(letters, x)
+    return out
+
+
+def _plan(near: dict[str, set[int]]) -> list[tuple[tuple[int, int, int], int, tuple[int, int]]]:
+    """The instances of a numeric check: (D, M, K), seed and (N, W).  Every size and seed of
+    :data:`SIZES`, :data:`SEEDS`; when ``near`` (:func:`_breakpoints`) names letters, two more
+    with those letters' sizes 2c + 2 and 2c + 3 (c their largest constant): every range between
+    the constants and the size then has an interior (Σ_{j=4}^{M-4} runs over 4..6 at M = 10).
+
+    >>> _plan({})[:2], len(_plan({})), _plan({"j": {4}, "n": {1}})[-2:]
+    ([((1, 1, 1), 0, (3, 3)), ((1, 1, 1), 1, (4, 2))], 10, [((3, 10, 3), 0, (4, 3)), ((2, 11, 1), 1, (5, 3))])
+    """
+    out = [(size, seed, counts_for(size, seed)) for size in SIZES for seed in SEEDS]
+    if near:
+        for seed, base in zip(SEEDS, (SIZES[2], SIZES[3])):
+            big = {letter: 2 * max(cs) + 2 + seed for letter, cs in near.items()}
+            dims = [big.get(letter, base[pos]) for letter, pos in _SIZE_LETTER.items()]
+            n, w = counts_for(base, seed)
+            out.append(((dims[0], dims[1], dims[2]), seed, (big.get("n", n), big.get("r", w))))
+    return out
+
+
+def _patterns(indices: list[sp.Symbol], sizes: dict[str, int],
+              near: dict[str, set[int]] | None = None) -> list[dict[sp.Symbol, int]]:
     """Index values for every coincidence pattern (all of them up to MAX_PATTERNS; beyond,
     every pattern with at most one coincident pair, plus all-equal), each pattern with values
-    from the top (the size, size − 1, ...) and from the bottom (1, 2, ...): the boundary values."""
+    from the top (the size, size − 1, ...) and from the bottom (1, 2, ...): the boundary values.
+
+    For a letter in ``near`` (its ranges hold constants, :func:`_breakpoints`) the interior too:
+    a single index of that letter takes every value 1..size, several take consecutive values
+    from 2 and from next to each constant c (c − 1, c, c + 1 and size − c − 1 … size − c + 1).
+
+    >>> sorted({p[nw.j] for p in _patterns([nw.j], {"j": 3})})
+    [1, 3]
+    >>> sorted({p[nw.j] for p in _patterns([nw.j], {"j": 6}, {"j": {2}})})
+    [1, 2, 3, 4, 5, 6]
+    >>> sorted((p[nw.j], p[nw.jp]) for p in _patterns([nw.j, nw.jp], {"j": 4}, {"j": {2}}) if p[nw.j] < p[nw.jp])
+    [(1, 2), (2, 3), (3, 4)]
+    """
+    near = near or {}
     by_letter: dict[str, list[sp.Symbol]] = {}
     for s in sorted(indices, key=str):
         by_letter.setdefault(s.name[0], []).append(s)
     per_letter = []
     for letter, syms in by_letter.items():
         size = sizes[letter]
+        consts = near.get(_letter(syms[0]))
         options: list[dict[sp.Symbol, int]] = []
+        if consts is not None and len(syms) == 1:
+            per_letter.append([{syms[0]: v} for v in range(1, size + 1)])
+            continue
+        starts = sorted({2} | {v for c in consts for v in (c - 1, c, c + 1, size - c - 1, size - c,
+                                                             size - c + 1)}) if consts else []
         parts = set_partitions(syms) if len(syms) <= 6 else _few_coincidences(syms)
         for part in parts:
             if len(part) > size:
@@ -603,6 +740,11 @@ def _patterns(indices: list[sp.Symbol], sizes: dict[str, int]) -> list[dict[sp.S
                 opt = {s: size - b if from_top else 1 + b for b, block in enumerate(part) for s in block}
                 if opt not in options:
                     options.append(opt)
+            for first in starts:
+                if first >= 1 and first + len(part) - 1 <= size:
+                    opt = {s: first + b for b, block in enumerate(part) for s in block}
+                    if opt not in options:
+                        options.append(opt)
         per_letter.append(options)
     out = []
     for combo in itertools.product(*per_letter):
@@ -621,48 +763,116 @@ def _few_coincidences(syms: list[Any]) -> list[list[list[Any]]]:
     return out
 
 
+class _NotReal(Exception):
+    """A side is not finite at a negative value of a constant (√c, ln c)."""
+
+
+def _signs(params: list[sp.Symbol], count: int) -> dict[sp.Symbol, int]:
+    """Signs of the named constants on the ``count``-th instance: the q-th constant is negative
+    when bit q of count + 1 is set (beyond the sixth, by a hash), so that over the instances each
+    constant takes both signs, and any three take every combination of signs.
+
+    >>> c, d = md.Parameter("c"), md.Parameter("d")
+    >>> [tuple(_signs([c, d], m).values()) for m in range(4)]
+    [(-1, 1), (1, -1), (-1, -1), (1, 1)]
+    """
+    out = {}
+    for q, p in enumerate(params):
+        bit = ((count + 1) >> q) & 1 if q < 6 else (zlib.crc32(f"{p.name}/{count}".encode()) & 1)
+        out[p] = -1 if bit else 1
+    return out
+
+
 def _numeric(a: sp.Expr, b: sp.Expr, biases: bool = False) -> tuple[Counterexample | None, dict[str, Any]]:
     """Evaluate both sides on every instance, index assignment and point; the first
     difference is a counterexample.  Biases are on (x_0 = z_0 = 1, non-zero bias weights)
     as well as off whenever the statement mentions index 0 or a bias weight, or ``biases``
-    (the document has bias units)."""
+    (the document has bias units).
+
+    Constants the reader named take both signs; only when a side is not real at a negative
+    value (√c, ln c) are they taken positive, and ``checked["constants"]`` says so."""
+    params = sorted((p for p in (a.free_symbols | b.free_symbols) if isinstance(p, md.Parameter)), key=str)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # √c, ln c at c < 0: nan
+        try:
+            return _numeric_run(a, b, biases, params, positive=False)
+        except _NotReal:
+            cex, checked = _numeric_run(a, b, biases, params, positive=True)
+            return cex, {**checked, "constants": "positive"}
+
+
+def _numeric_run(a: sp.Expr, b: sp.Expr, biases: bool, params: list[sp.Symbol],
+                 positive: bool) -> tuple[Counterexample | None, dict[str, Any]]:
     indices = sorted(free_indices(a) | free_indices(b), key=str)
     fv = free_variables(a) | free_variables(b)
     xs = X_POINTS if md.XV in fv else (None,)
     ts = T_POINTS if md.TV in fv else (None,)
     tol = 1e-7 if (a.has(sp.Integral) or b.has(sp.Integral)) else 1e-9
     configs = (False, True) if (biases or mentions_bias(a) or mentions_bias(b)) else (False,)
+    near = _breakpoints(a, b)
+    if any(max(cs) > MAX_CONSTANT for cs in near.values()):
+        raise NotEvaluable(f"an index range or value holds a constant above {MAX_CONSTANT}; the numeric "
+                           "check builds sizes beyond every constant, and does not go that far")
+    plan = _plan(near)
     count = points = assignments = 0
-    for bias, size, seed in itertools.product(configs, SIZES, SEEDS):
-        inst = _instance(size, seed, seed, bias)
-        sizes = {"i": size[0], "j": size[1], "k": size[2], "n": 3, "r": 3, "s": 3}
+    unevaluable: NotEvaluable | None = None
+    for bias, (size, seed, (n_count, w_count)) in itertools.product(configs, plan):
+        inst = _instance(size, seed, seed, bias, (n_count, w_count))
+        sizes = {"i": size[0], "j": size[1], "k": size[2], "n": n_count, "r": w_count, "s": w_count}
+        signs = {p: 1 for p in params} if positive else _signs(params, count)
+        values = {p: sg * parameter_value(p, inst) for p, sg in signs.items()}
         count += 1
-        for env in _patterns(indices, sizes):
+        skip = False  # this instance has no value for the step (z_3 at M = 2)
+        for env in _patterns(indices, sizes, near):
+            if skip:
+                break
             assignments += 1
             for x, t in itertools.product(xs, ts):
                 points += 1
-                full = dict(env)
+                full: dict[sp.Symbol, Any] = {**values, **env}
                 if x is not None:
                     full[md.XV] = x
                 if t is not None:
                     full[md.TV] = t
-                va, vb = evaluate(a, inst, full), evaluate(b, inst, full)
-                if not (np.isfinite(va) and np.isfinite(vb)):
-                    raise NotEvaluable("a side is not finite on a random instance")
+                try:
+                    va, vb = evaluate(a, inst, full), evaluate(b, inst, full)
+                    if not (np.isfinite(va) and np.isfinite(vb)):
+                        if any(v < 0 for v in values.values()):
+                            raise _NotReal
+                        raise NotEvaluable("a side is not finite on a random instance")
+                except NoSuchUnit:
+                    raise  # δ_0, y_0 of data point 0: no value on any instance
+                except NotEvaluable as exc:
+                    # no value on this instance (z_3 at M = 2): a difference on another still
+                    # refutes the step; without one the step is unsupported, for this reason
+                    unevaluable, skip = unevaluable or exc, True
+                    break
                 if abs(va - vb) > tol * max(1.0, abs(va), abs(vb)):
                     vals = {"left": va, "right": vb}
                     if x is not None:
                         vals["x"] = x
                     if t is not None:
                         vals["t"] = t
-                    sz = {"D": size[0], "M": size[1], "K": size[2], "N": 3, "W": 3}
+                    vals.update({p.name: v for p, v in values.items()})
+                    sz = {"D": size[0], "M": size[1], "K": size[2], "N": n_count, "W": w_count}
                     if bias:
                         sz["bias"] = 1
                     return Counterexample(sz, {written(s): int(v) for s, v in env.items()}, vals), {}
-    return None, {"instances": count, "indices": ", ".join(written(s) for s in indices),
-                  "sizes": "(D, M, K) = " + ", ".join(str(s) for s in SIZES),
-                  "biases": "on (x_0 = z_0 = 1, non-zero bias weights) and off" if len(configs) == 2
-                  else "off", "assignments": assignments, "points": points}
+    if unevaluable is not None:
+        raise unevaluable
+    checked = {"instances": count, "indices": ", ".join(written(s) for s in indices),
+               "sizes": "(D, M, K) = " + ", ".join(dict.fromkeys(str(size) for size, _, _ in plan)),
+               "counts": f"N = {_listed({c[0] for _, _, c in plan})}, W = {_listed({c[1] for _, _, c in plan})}",
+               "biases": "on (x_0 = z_0 = 1, non-zero bias weights) and off" if len(configs) == 2
+               else "off", "assignments": assignments, "points": points}
+    inner = sorted({written(s) for s in indices if _letter(s) in near})
+    if inner:
+        checked["interior"] = ("and values between them next to the constants of the ranges "
+                               f"(for {', '.join(inner)})")
+    return None, checked
+
+
+def _listed(values: set[int]) -> str:
+    return ", ".join(str(v) for v in sorted(values))
 
 
 # =========================================================================================

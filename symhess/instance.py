@@ -279,13 +279,60 @@ def _smooth_functions(activation: str, error: str, K: int, seed: int) -> tuple[A
     ts = tuple(sp.Symbol(f"t_{q}") for q in range(1, K + 1))
     hx = activation_expr(activation, rng)
     A = [sp.Symbol(f"A_{q}") for q in range(1, K + 1)]
+    state = rng.bit_generator.state
     E_of_A = error_expr(error, A, list(ts), rng)
     act = tuple(numpy_activation(hx, 3).values())
+    if error == "general" and K > 3:
+        # the larger K of a check whose sums have constant bounds: SymPy's K³ third derivatives
+        # would cost seconds; the same function's derivatives in closed form, same coefficients
+        again = np.random.default_rng()
+        again.bit_generator.state = state
+        return hx, A, E_of_A, act, general_error_functions(again, K)
     grad = [sp.diff(E_of_A, a) for a in A]
     hmat = [[sp.diff(g, a) for a in A] for g in grad]
     third = [[[sp.diff(hq, a) for a in A] for hq in row] for row in hmat]
     err = tuple(sp.lambdify([A, ts], f, "numpy") for f in (E_of_A, grad, hmat, third))
     return hx, A, E_of_A, act, err
+
+
+def general_error_functions(rng: np.random.Generator, K: int) -> tuple[Callable[..., Any], ...]:
+    """E_n of :func:`error_expr` ``"general"`` (drawing its coefficients from ``rng`` exactly as it
+    does) and its gradient, Hessian and third derivative in A, in closed form with NumPy:
+    ``E = Σ c_p cos r_p + (b·r)²/2 + (d·A)³/6`` with ``r = A − t``.
+
+    >>> rng = np.random.default_rng(5)
+    >>> A, t = sp.symbols("A_1:4"), sp.symbols("t_1:4")
+    >>> E = error_expr("general", list(A), list(t), np.random.default_rng(5))
+    >>> fns = general_error_functions(rng, 3)
+    >>> a, tv = [0.3, -0.2, 0.7], [0.1, 0.5, -0.4]
+    >>> at = dict(zip(A + t, a + tv))
+    >>> third = [[[float(sp.diff(E, p, q, s).subs(at)) for s in A] for q in A] for p in A]
+    >>> bool(abs(fns[0](a, tv) - float(E.subs(at))) < 1e-12), bool(np.allclose(fns[3](a, tv), third))
+    (True, True)
+    """
+    c = np.array([round(float(v), 4) for v in rng.uniform(0.5, 1.5, K)])
+    b = np.array([round(float(v), 4) for v in rng.normal(size=K)])
+    d = np.array([round(float(v), 4) for v in rng.normal(size=K)])
+
+    def energy(a: Any, t: Any) -> Any:
+        r = np.asarray(a, dtype=float) - np.asarray(t, dtype=float)
+        return float(np.sum(c * np.cos(r)) + (b @ r) ** 2 / 2 + (d @ np.asarray(a, dtype=float)) ** 3 / 6)
+
+    def grad(a: Any, t: Any) -> Any:
+        r = np.asarray(a, dtype=float) - np.asarray(t, dtype=float)
+        return -c * np.sin(r) + b * (b @ r) + d * (d @ np.asarray(a, dtype=float)) ** 2 / 2
+
+    def hess(a: Any, t: Any) -> Any:
+        r = np.asarray(a, dtype=float) - np.asarray(t, dtype=float)
+        return np.diag(-c * np.cos(r)) + np.outer(b, b) + np.outer(d, d) * (d @ np.asarray(a, dtype=float))
+
+    def third(a: Any, t: Any) -> Any:
+        r = np.asarray(a, dtype=float) - np.asarray(t, dtype=float)
+        out = np.einsum("p,q,s->pqs", d, d, d)
+        out[np.arange(K), np.arange(K), np.arange(K)] += c * np.sin(r)
+        return out
+
+    return energy, grad, hess, third
 
 
 @lru_cache(maxsize=32)
@@ -310,13 +357,22 @@ def _compile(cfg: NetworkConfig, seed: int) -> _Compiled:
     return _Compiled(weights, wsyms, xs, ts, hess, act, err)
 
 
-def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0) -> Instance:
-    """A concrete instance of ``cfg`` (integer sizes): smooth functions from ``seed``, point from ``point``.
+def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0,
+                  counts: tuple[int, int] = (3, 3)) -> Instance:
+    """A concrete instance of ``cfg`` (integer sizes): smooth functions from ``seed``, point from
+    ``point``; the generic model's jets for ``counts`` = (N data points, W weights).
 
     >>> inst = make_instance(NetworkConfig(2, 2, 2), seed=1)
     >>> round(float(inst.arrays[nw.X][0]), 1), round(float(inst.arrays[nw.Z][0]), 1)
     (1.0, 1.0)
+    >>> from symhess import model as md
+    >>> inst = make_instance(NetworkConfig(1, 1, 1), counts=(4, 2))
+    >>> inst.model_sizes, inst.arrays[md.YG].shape
+    ({'N': 4, 'W': 2}, (5, 3))
     """
+    N, W = (int(c) for c in counts)
+    if N < 1 or W < 1:
+        raise ValueError(f"counts must be positive, got N={N}, W={W}")
     if not cfg.is_concrete:
         raise ValueError(f"an instance needs integer sizes, got D={cfg.D}, M={cfg.M}, K={cfg.K}")
     comp = _compile(cfg, seed)
@@ -347,10 +403,10 @@ def make_instance(cfg: NetworkConfig, seed: int = 0, point: int = 0) -> Instance
     arrays = {nw.X: x, nw.T: t, nw.W1: w1, nw.W2: w2, nw.A_HID: a1, nw.Z: z, nw.A_OUT: a2,
               nw.Y: a2, nw.DELTA: delta, nw.MM: Mm, nw.T3: T, nw.V1: v1, nw.V2: v2}
     wvec = np.array([(w1 if base == nw.W1 else w2)[a, c] for base, a, c in comp.weights])
-    model_arrays, model_scalars, functions = _model_jets(rng, N=3, W=3)
+    model_arrays, model_scalars, functions = _model_jets(rng, N=N, W=W)
     arrays.update(model_arrays)
     return Instance(cfg, arrays, {nw.E_N: float(E), **model_scalars}, act, comp.weights,
-                    comp.hess, (wvec, x[1:], t[1:]), functions, _quadrature(), {"N": 3, "W": 3})
+                    comp.hess, (wvec, x[1:], t[1:]), functions, _quadrature(), {"N": N, "W": W})
 
 
 def _sym(rng: np.random.Generator, shape: tuple[int, ...], lead: int) -> np.ndarray:
