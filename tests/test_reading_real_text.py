@@ -43,3 +43,15 @@ def test_plain_b_n_is_the_outer_product_vector() -> None:
     text = ("$$ E = \\frac{1}{2} \\sum_{n=1}^{N} (y_n - t_n)^2 $$\n\n"
             "$$ H \\simeq \\sum_{n=1}^{N} b_n b_n^T $$")
     assert verdicts(text) == [["definition"], ["approximation"]]
+
+
+@pytest.mark.parametrize("text", [r"\frac12 z_j = \frac{1}{2} z_j", r"\frac ty = \frac{t}{y}",
+                                  r"\frac{1}2 z_j = \frac{z_j}{2}"])
+def test_frac_arguments_without_braces(text: str) -> None:
+    assert verdicts(f"$$ {text} $$") == [["proved"]]
+
+
+def test_capital_w_with_two_indices_is_a_weight() -> None:
+    (d,) = check_text("$$ \\frac{\\partial a_k}{\\partial W_{kj}} = z_j $$", "notes.md").derivations
+    assert [str(s.verdict) for s in d.steps] == ["proved"]
+    assert any("read as the weight" in r for s in d.steps for r in s.readings)

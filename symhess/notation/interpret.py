@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -229,6 +229,10 @@ class _Interpreter:
             return got
         if node.accent is not None or node.calligraphic:  # parser: \tilde{E}, w^*, \mathcal{W}
             return self._decorated(node)
+        if node.name == "W" and len(node.sub) == 2 and not node.bold and all(
+                isinstance(i, ast.Index) for i in node.sub):  # W_{kj}: some notes capitalise weights
+            self.readings.append(f"{node} read as the weight w_{{{''.join(map(str, node.sub))}}}")
+            node = replace(node, name="w")
         name, sub, letters = node.name, node.sub, self.letters(node)
         pos = node.pos
         ix = [self.idx(i, pos) for i in sub]

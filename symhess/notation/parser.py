@@ -1260,6 +1260,45 @@ def _close_integrals(toks: list[_Tok]) -> list[_Tok]:
     return out
 
 
+def _frac_arguments(toks: list[_Tok]) -> list[_Tok]:
+    """``\\frac ty``, ``\\frac{w}a``, ``\\frac12``: TeX takes one token as an argument without
+    braces; the braces are put in (a numeral gives its first digit, as TeX does)."""
+    out: list[_Tok] = []
+    i, n = 0, len(toks)
+    pending = 0  # arguments still expected by the last \frac
+    while i < n:
+        t = toks[i]
+        if pending and t.type != "LBRACE" and t.type in ("LETTER", "NUMBER", "BOLD"):
+            first = t
+            rest = None
+            if t.type == "NUMBER" and len(t.value) > 1:  # \frac12: the digits 1 and 2
+                first = _Tok("NUMBER", t.value[0], t.start, t.start + 1)
+                rest = _Tok("NUMBER", t.value[1:], t.start + 1, t.end)
+            out += [_Tok("LBRACE", "{", first.start, first.start), first, _Tok("RBRACE", "}", first.end, first.end)]
+            pending -= 1
+            if rest is not None:
+                toks = toks[:i] + [rest] + toks[i + 1:]
+                n = len(toks)
+                continue
+            i += 1
+            continue
+        if pending and t.type == "LBRACE":  # a braced argument: copy it whole
+            depth, j = 0, i
+            while j < n:
+                depth += {"LBRACE": 1, "RBRACE": -1}.get(toks[j].type, 0)
+                if depth == 0:
+                    break
+                j += 1
+            out += toks[i:j + 1]
+            i = j + 1
+            pending -= 1
+            continue
+        pending = 2 if t.type == "FRAC" else 0
+        out.append(t)
+        i += 1
+    return out
+
+
 def _sum_body_braces(toks: list[_Tok]) -> list[_Tok]:
     """``\\sum_i{w_{ji} x_i + w_{j0}}``: TeX braces after a sum group invisibly, so the reader
     sees Σ_i w_ji x_i + w_j0 (PRML 5.113); the braces are dropped and the sum's body ends at
@@ -2031,7 +2070,7 @@ def _parse_statement(stmt: _Stmt, src: _Source, lexer: _Lexer, first: bool) -> C
         lead, toks = toks[0], toks[1:]
         if not toks:
             raise src.error(f"expected an expression after '{lead.value}'", lead.end)
-    toks = _sum_body_braces(_slash_derivatives(list(toks)))
+    toks = _sum_body_braces(_slash_derivatives(_frac_arguments(list(toks))))
     _mark_calls(toks, lexer.text)
     _mark_abs(toks)
     toks = _close_integrals(_merge_integrals(toks))
