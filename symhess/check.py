@@ -206,6 +206,7 @@ class _Job:
     after_failure: bool = False  # an earlier step of its display failed (so no search, and it says so)
     section_pattern: bool = False  # under a heading of the book's §5.4.6 (one pattern's error)
     generic: bool = False      # the chain uses PRML's generic unit notation (w_{ji}, w_{lk})
+    unread_condition: str | None = None  # the prose before states a condition symhess cannot apply
     result: StepResult | None = None
 
 
@@ -249,13 +250,14 @@ def check_blocks(blocks: list[Block], path: str,
             last = None
             continue
         prose = _prose_context(b)
-        conds = tuple(c for c in (_prose_condition(b),) if c is not None)
+        prose_cond, prose_unread = _prose_condition(b)
+        conds = (prose_cond,) if prose_cond is not None else ()
         _prose_definitions(b, setting)
         before = (b.before or "").lower()
         if _ONE_PATTERN.search(before):
             setting.one_pattern = True  # "we consider one pattern", said once, holds from here on
         in_546 = bool(_SECTION_ONE_PATTERN.search(getattr(b, "section", "") or ""))
-        approx = bool(_NEGLECT.search(before))
+        approx = _neglects(before)
         number = 0
         for chain in disp.statements:
             if chain.continues:
@@ -286,7 +288,7 @@ def check_blocks(blocks: list[Block], path: str,
                            _step_domain(chain, s, domain), approx)
                 # a correction is searched for the first wrong step of a display only: later
                 # failures of the same display usually follow from it
-                job.section_pattern, job.generic = in_546, generic
+                job.section_pattern, job.generic, job.unread_condition = in_546, generic, prose_unread
                 job.after_failure = any(isinstance(it, _Job) and it.result is not None
                                         and it.result.verdict == "failed" for it in items)
                 job.suggest = suggest and not job.after_failure
@@ -389,9 +391,19 @@ _ONE_PATTERN = re.compile(r"one (?:training )?pattern|single (?:training )?patte
                           r"一つのパターン|1つのパターン|1 つのパターン")
 _SECTION_ONE_PATTERN = re.compile(r"5\.4\.6|fast multiplication|R-operator|ヘッセ行列との高速|高速な乗算", re.I)
 # the prose says what the display neglects: English, Japanese, Chinese, Spanish, French, German, Korean
+_NOT_NEGLECTED = re.compile(r"\b(?:without|not|never|must not|cannot|exact(?:ly)?|keep|kept|retain(?:ed)?)\b|n't|"
+                            r"せず|しない|しないで|なし|厳密|不忽略|没有忽略|不近似|精确|sin despreciar|sans négliger|"
+                            r"ohne|않", re.I)
 _NEGLECT = re.compile(r"neglect|ignor|drop (?:the )?off|off-diagonal|無視|近似|忽略|非对角|非對角|"
                       r"descart|despreci|fuera de la diagonal|négligeant|hors diagonale|vernachlässig|"
                       r"무시|비대각", re.I)
+
+
+def _neglects(prose: str) -> bool:
+    """The line before a display says what it neglects ("neglecting the off-diagonal terms",
+    「非対角成分を無視すると」), and nothing in it says that nothing is neglected ("computed
+    exactly, without neglecting anything")."""
+    return bool(_NEGLECT.search(prose)) and not _NOT_NEGLECTED.search(prose)
 
 
 def _inline_math(b: Block, longest: int) -> Iterable[str]:
@@ -423,8 +435,20 @@ def _prose_definitions(b: Block, setting: Setting) -> None:
                 continue
 
 
-def _prose_condition(b: Block) -> ast.Condition | None:
-    """A condition in a short line of prose right before the display ("When $j \\neq j'$:")."""
+# Words that turn a stated condition around or make it one of several ("Unless $j = j'$",
+# "$j = j'$ 以外のとき", "When $j = j'$ or $k = k'$"): such a line is not read as its condition.
+_NOT_A_PLAIN_CASE = re.compile(
+    r"\b(?:unless|except|excluding|not|other than|otherwise|fails?|false|never|neither|nor|"
+    r"instead|besides|or|was|were|above|previous|earlier|sauf|sinon|excepto|salvo|au(?:ss|ß)er|nicht|"
+    r"oder|ou|o)\b|n't|ではな|でない|以外|除く|除いて|ない場合|ないとき|または|あるいは|除了|否则|或|不|아닌|제외|또는",
+    re.I)
+
+
+def _prose_condition(b: Block) -> tuple[ast.Condition | None, str | None]:
+    """A condition in a short line of prose right before the display ("When $j \\neq j'$:"),
+    and the text of one that cannot be taken as it stands (negated, one of several, more than
+    one formula): a step that fails without it is then unsupported, never failed."""
+    found: list[tuple[ast.Condition, str]] = []
     for math in _inline_math(b, 160):
         try:
             c = parse_condition(math, path=b.path, line=max(b.line - 1, 1), col=1)
@@ -432,8 +456,13 @@ def _prose_condition(b: Block) -> ast.Condition | None:
             continue
         if c is not None and (c.relation != "=" or (_as_index(c.lhs) is not None and _as_index(c.rhs)
                                                     is not None) or _is_model_output(c.lhs)):
-            return c
-    return None
+            found.append((c, math))
+    if not found:
+        return None, None
+    words = _INLINE.sub(" ", b.before or "")
+    if len(found) > 1 or _NOT_A_PLAIN_CASE.search(words):
+        return None, (b.before or "").strip()
+    return found[0][0], None
 
 
 def _is_model_output(node: ast.Node) -> bool:
@@ -560,7 +589,9 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         base["assumptions"] = base["assumptions"] + ("read as an approximation: the line before says what "
                                                      "is neglected",)
     if rel in ("\\to",):
-        return _mapping(prev, cur, st, ctx, base)
+        nxt = chain.members[s + 1] if s + 1 < len(chain.members) else None
+        following = nxt.expr if nxt is not None and nxt.relation in ("=", ":=", "\\equiv") else None
+        return _mapping(prev, cur, st, ctx, base, following)
     if rel not in ("=", ":=", "=:", "\\equiv", "\\simeq", "\\approx"):
         return StepResult(verdict=Verdict.UNSUPPORTED, message=_unchecked_relation(rel), **base)
     defining = rel in (":=", "\\equiv") or (rel == "=" and all(
@@ -605,9 +636,10 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
                     want_suggestion=in_place and job.suggest and not uses_h,
                     after_failure=job.after_failure and not uses_h, biases=biases is not None,
                     st=st if in_place else None)
-    if result.verdict == Verdict.FAILED and cur.unread_condition:
+    unread_condition = cur.unread_condition or job.unread_condition
+    if result.verdict == Verdict.FAILED and unread_condition:
         return replace(result, verdict=Verdict.UNSUPPORTED, suggestion=None, message=Text(
-            f"the step states a condition symhess cannot read ({cur.unread_condition}); without it "
+            f"the step states a condition symhess cannot read ({unread_condition}); without it "
             "the step does not hold: ", result.message))
     if uses_h and unread_h is not None and result.verdict == Verdict.FAILED:
         # what holds for every smooth h holds for the document's h; what fails for some h may not
@@ -952,6 +984,13 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
         _unread(node, None, st, f"line {line} defines it by a recurrence, which symhess does not expand", line)
         return StepResult(verdict=Verdict.DEFINITION, message=f"defines {node} by a recurrence; symhess does not "
                           "expand recurrences, so later steps that use it are not checked", **base)
+    if isinstance(node, ast.Symbol) and any(isinstance(n, ast.Symbol) and n.name == node.name and n.sub == node.sub
+                                            and n.bold == node.bold and n.accent == node.accent
+                                            for n in ast.walk(cur.expr)):
+        _unread(node, None, st, f"line {line} defines it in terms of itself", line)
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"defines {node} in terms of itself (c = c + 1 "
+                          "is an equation to solve, not a definition); later steps that use it are not checked",
+                          **base)
     matrix = isinstance(node, ast.Symbol) and node.bold and is_matrix_statement(cur.expr) and all(
         isinstance(i, ast.Index) for i in node.sub)
     if matrix and isinstance(node, ast.Symbol):
@@ -1068,12 +1107,21 @@ def _domain_words(domain: str) -> str:
 
 # --------------------------------------------------------------------------- mappings
 def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
-             base: dict[str, Any]) -> StepResult:
-    """``u → f(u)``: a transformation put in force, or a rescaling checked for invariance."""
+             base: dict[str, Any], following: ast.Node | None = None) -> StepResult:
+    """``u → f(u)``: a transformation put in force, or a rescaling checked for invariance.
+    ``w_{ji} \\to \\tilde{w}_{ji} = \\frac{1}{a} w_{ji}`` (PRML 5.116): the new value is what the
+    chain's next member says the decorated symbol is (``following``)."""
     from .invariance import check_rescaling, transformation
     node = prev.expr
+    new = cur.expr
+    if following is not None and isinstance(new, ast.Symbol) and (new.accent is not None or new.calligraphic):
+        try:
+            transformation(node, following)
+            new = following
+        except Unsupported:
+            pass  # the decorated symbol's value is not a rescaling symhess reads: keep the mapping to it
     try:
-        t = transformation(node, cur.expr)
+        t = transformation(node, new)
     except Unsupported as exc:
         return StepResult(verdict=Verdict.UNSUPPORTED, message=exc.reason + _at(exc.pos), **base)
     quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
@@ -1109,7 +1157,8 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         return StepResult(verdict=Verdict.PROVED, message=f"leaves ({num}) invariant under the "
                           "transformations in force: " + res.message, **base)
     msg = f"does not leave ({num}) invariant under the transformations in force: " + res.message
-    if rec is not None and rec.erratum_note:
+    written = latex(new).replace(" ", "")
+    if rec is not None and rec.erratum_note and any(h in written for h in ("1/2", "\\frac{1}{2}", "\\sqrt")):
         msg += f" — {rec.erratum_note}"
     return StepResult(verdict=Verdict.FAILED, message=msg, residual=res.residual, **base)
 

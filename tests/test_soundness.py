@@ -376,3 +376,48 @@ def test_a_forward_difference_of_the_gradient_at_the_unshifted_point() -> None:
           r"\right\} + O(\epsilon^{p})")
     assert _chain_verdicts("$$ " + fd.replace("{p}", "{1}") + " $$") == [["proved"]]
     assert _chain_verdicts("$$ " + fd.replace("{p}", "{2}") + " $$") == [["failed"]]
+
+
+# --------------------------------------------------------------------------- break-it, round 2
+@pytest.mark.parametrize("prose", ["Unless $j = j'$:", "Except when $j = j'$:", "$j = j'$ 以外のとき:",
+                                   "When $j = j'$ or $k = k'$:", "Case $j \\neq j'$ was above; now for $j = j'$:"])
+def test_a_negated_or_compound_prose_condition_is_never_applied_as_stated(prose: str) -> None:
+    """'Except when j = j′' must not put j = j′ in force: the step I_jj′ z_j = z_j′ is unsupported
+    (no condition applied, and without one it fails), never proved."""
+    v = _chain_verdicts(f"{prose}\n\n$$ I_{{jj'}} z_j = z_{{j'}} $$")
+    assert v == [["unsupported"]]
+
+
+@pytest.mark.parametrize("cond", [r"(\text{unless } j = j')", r"(j = j' \text{ is false})", r"(\text{not } j = j')"])
+def test_a_condition_with_other_words_is_never_applied_nor_a_failure(cond: str) -> None:
+    assert _chain_verdicts(f"$$ I_{{jj'}} z_j = 0 \\quad {cond} $$") == [["unsupported"]]
+
+
+def test_a_summation_index_is_not_a_constant_inside_its_own_sum() -> None:
+    assert _chain_verdicts("$$ \\sum_{j=1}^{M} j z_j = j \\sum_{j=1}^{M} z_j $$") == [["unsupported"]]
+
+
+def test_a_definition_in_terms_of_itself_is_not_a_definition() -> None:
+    assert _chain_verdicts("$$ c = c + 1 $$\n\n$$ 2 c = 4 $$") == [["unsupported"], ["unsupported"]]
+
+
+def test_the_books_own_tilde_form_of_the_weight_transformation_is_applied() -> None:
+    text = ("$$ x_i \\to \\tilde{x}_i = a x_i + b \\tag{5.115} $$\n\n"
+            "$$ w_{ji} \\to \\tilde{w}_{ji} = \\frac{1}{a} w_{ji} \\tag{5.116} $$\n\n"
+            "$$ \\frac{\\lambda_1}{2} \\sum_{w \\in \\mathcal{W}_1} w^2 + \\frac{\\lambda_2}{2} "
+            "\\sum_{w \\in \\mathcal{W}_2} w^2 \\tag{5.121} $$\n\n"
+            "$$ \\lambda_1 \\to a^{2} \\lambda_1 $$\n\n$$ \\lambda_1 \\to \\lambda_1 $$")
+    v = _chain_verdicts(text)
+    assert v[-2] == ["proved"] and v[-1] == ["failed"]
+
+
+@pytest.mark.parametrize("prose", ["Computed exactly, without neglecting anything (the off-diagonal terms are kept):",
+                                   "近似せずに厳密に計算すると:"])
+def test_prose_saying_nothing_is_neglected_keeps_the_display_exact(prose: str) -> None:
+    text = (f"{prose}\n\n$$ \\frac{{\\partial^2 E_n}}{{\\partial w_{{kj}}^{{(2)}} \\partial w_{{k'j'}}^{{(2)}}}} "
+            "= z_j z_{j'} I_{kk'} M_{kk'} $$")
+    assert _chain_verdicts(text) == [["failed"]]
+
+
+def test_r_with_a_space_before_its_bracket_is_still_the_r_operator() -> None:
+    assert _chain_verdicts("$$ R (a_j + a_k) = R(a_j) + R(a_k) $$") == [["proved"]]

@@ -129,7 +129,7 @@ def _interpret(node: ast.Node, ctx: Context) -> Meaning:
 
 
 _SUBTREE_MEMO = 16384
-_SUBTREES: dict[tuple[ast.Node, int, int], tuple[Meaning, tuple[str, ...], int]] = {}
+_SUBTREES: dict[tuple[ast.Node, int, int, tuple[str, ...]], tuple[Meaning, tuple[str, ...], int]] = {}
 _LEAVES = (ast.Index, ast.Number)
 _CONTEXTS: dict[Context, int] = {}
 
@@ -163,6 +163,7 @@ class _Interpreter:
         self.ctx_id = _context_id(ctx)
         self.readings: list[str] = []
         self.counter = 0
+        self.bound: tuple[str, ...] = ()  # index letters bound by the sums around the node read
 
     # ---------------------------------------------------------------- helpers
     def fresh_component(self) -> sp.Symbol:
@@ -196,8 +197,9 @@ class _Interpreter:
         # A subtree's meaning, its readings and the components it numbers depend on the
         # subtree, the context and the component counter only: replayed from the memo, a
         # subtree read before (in another step, or in another candidate of a suggestion
-        # search that edits elsewhere) gives exactly what reading it again would.
-        key = (node, self.ctx_id, self.counter)
+        # search that edits elsewhere) gives exactly what reading it again would.  The index
+        # letters bound around it take part: j alone means another thing inside Σ_j.
+        key = (node, self.ctx_id, self.counter, self.bound)
         hit = _SUBTREES.get(key)
         if hit is not None:
             m, readings, counter = hit
@@ -302,6 +304,8 @@ class _Interpreter:
                 self.readings.append(r"v read as the vector \mathbf{v} (5.96)")
             r = self.fresh_component()
             return Meaning(md.VV[r], r, None)
+        if not sub and not node.bold and not node.primes and name in self.bound:
+            raise Unsupported(f"the summation index {node} used as a number inside its own sum", pos)
         if not sub and not node.bold and not node.blackboard and name not in _NETWORK_LETTERS:
             self.readings.append(f"{node} read as a constant")
             return Meaning(md.Parameter(str(node)))
@@ -499,7 +503,12 @@ class _Interpreter:
         else:  # a bare sum: over the units 1..D (1..M), or from the bias unit 0 when read so
             lo = sp.S.Zero if self.ctx.bias_absorbed and nw.letter_of(d) in ("i", "j") else sp.S.One
         hi = nw.SIZES[nw.letter_of(d)] if node.upper is None else self._bound(node.upper)
-        body = self.value(node.body)
+        outer = self.bound
+        self.bound = outer + (str(d),)
+        try:
+            body = self.value(node.body)
+        finally:
+            self.bound = outer
         _check_data_sum(d, body.expr, node.pos)
         return Meaning(sp.Sum(body.expr, (d, lo, hi)), body.row, body.col)
 

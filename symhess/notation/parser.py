@@ -955,9 +955,9 @@ def _condition_span(raw: str) -> tuple[int, str] | None:
     text = raw[start:end].rstrip()
     if text.startswith("(") and text.endswith(")") and start > 0:  # ∵ (y = c)
         start, text = start + 1, text[1:-1]
-    words = re.sub(r"\\text\{\s*(?:if|when|for|and|or|,)\s*\}", " ", text)  # (\text{if } j = j')
-    if not text or "\\text" in words or "\\intertext" in text or _EQNUM.fullmatch(text) \
-            or not _REL_TEXT.search(text):
+    # a relation with words around it (\text{unless}, \text{if}) is a span too: read as a
+    # condition only when the words are connectives, else kept as an unread condition
+    if not text or "\\intertext" in text or _EQNUM.fullmatch(text) or not _REL_TEXT.search(text):
         return None
     return start, text
 
@@ -968,7 +968,8 @@ def _mark_calls(toks: list[_Tok], text: str = "") -> None:
     for i, tok in enumerate(toks):
         if tok.type in ("LETTER", "CAL") and tok.value == "R" and i + 1 < n \
                 and not (i and toks[i - 1].type == "ACCENT") and (toks[i + 1].type == "LCURLY" or (
-                    toks[i + 1].type == "LPAREN" and _adjacent(text, tok.end, toks[i + 1].start))):
+                    toks[i + 1].type == "LPAREN" and (_adjacent(text, tok.end, toks[i + 1].start)
+                                                      or not text[tok.end:toks[i + 1].start].strip()))):
             toks[i] = _Tok("ROP", "R", tok.start, tok.end)  # R{·}, and R(·) as some write it
             continue
         if tok.type in ("LETTER", "CAL") and tok.value == "O" and i + 1 < n \
@@ -1564,6 +1565,8 @@ class _Build(Transformer_NonRecursive):  # type: ignore[type-arg]
         pieces = _condition_pieces(text)
         found: list[Condition] = []
         for off, piece in pieces:
+            if "\\text" in piece or "$" in piece:  # words the connectives do not cover: unless, is false
+                return None, (), text
             at = self.src.pos(start + off)
             try:
                 found.append(replace(parse_condition(piece, path=self.src.path, line=at.line, col=at.col),
