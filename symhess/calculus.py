@@ -251,10 +251,13 @@ def _terms(e: sp.Expr, taken: set[sp.Symbol]) -> list[Term]:
         return [t for a in e.args for t in _terms(a, taken)]
     if isinstance(e, sp.Mul):
         acc = [Term((), sp.S.One)]
-        for a in e.args:
+        for pos, a in enumerate(e.args):
+            # a factor's summation indices are renamed apart from what the other factors leave
+            # free: (Σ_k δ_k)(Σ_k' M_kk') must not become Σ_k Σ_k' δ_k M_kk' (k is free in M_kk')
+            others = set().union(*(b.free_symbols for q, b in enumerate(e.args) if q != pos))
             new = []
             for left in acc:
-                used = taken | {lim[0] for lim in left.limits} | left.factor.free_symbols
+                used = taken | others | {lim[0] for lim in left.limits} | left.factor.free_symbols
                 for right in _terms(a, used):
                     new.append(Term(left.limits + right.limits, left.factor * right.factor))
             acc = new

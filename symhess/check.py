@@ -42,7 +42,7 @@ from . import network as nw
 from .calculus import substitute_free
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
-from .equivalence import Counterexample, Decision
+from .equivalence import Counterexample, Decision, written
 from .errors import InputError, SymhessError
 from .orders import decide_order, has_order
 from .matrices import NotMatrix, decide_matrices, is_matrix_statement
@@ -250,6 +250,8 @@ def check_blocks(blocks: list[Block], path: str,
             last = None
             continue
         prose = _prose_context(b)
+        if _WRITES_LAMBDA.search(b.text) and not _MAPS.search(b.text):
+            setting.lambda_written = True  # its own regulariser: (5.121) is not the one meant
         prose_cond, prose_unread = _prose_condition(b)
         conds = (prose_cond,) if prose_cond is not None else ()
         _prose_definitions(b, setting)
@@ -380,9 +382,16 @@ _NAMED_SETTINGS = (  # a setting named in words in the line before a display, as
 )
 
 
+_WRITES_LAMBDA = re.compile(r"\\lambda")
+_MAPS = re.compile(r"\\(?:to|rightarrow|mapsto|longrightarrow|longmapsto)(?![A-Za-z])|→")
+_NOT_AN_EQUATION = re.compile(r"(?:Figures?|Figs?\.|Sections?|Sec\.|§|Exercises?|Ex\.|Tables?|Chapters?|"
+                              r"Algorithms?|図|節|章|演習|表|图|节|习题)\s*~?\s*\d{1,2}\.\d{1,3}", re.I)
+
+
 def _prose_context(b: Block) -> tuple[str, ...]:
-    """Book equations cited in the line of prose right before the display, or named in words."""
-    text = getattr(b, "before", "") or ""
+    """Book equations cited in the line of prose right before the display, or named in words
+    (a figure, section or exercise number is not an equation: "Figure 5.14")."""
+    text = _NOT_AN_EQUATION.sub(" ", getattr(b, "before", "") or "")
     named = [num for pat, num in _NAMED_SETTINGS if pat.search(text)]
     return tuple(dict.fromkeys(cited(text) + named[:1]))
 
@@ -646,6 +655,13 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         return StepResult(verdict=Verdict.UNSUPPORTED, message="the step uses the activation h (h, h′, "
                           f"z_j, δ_j), and {unread_h[1].readings[0][7:].strip()}; for an unspecified "
                           "h it does not hold: " + result.message, **base)
+    if job.approximate and rel == "=" and result.verdict == Verdict.APPROXIMATION and result.residual == 0:
+        # the prose spoke of neglecting something, but this '=' holds exactly: say so, as written
+        numeric = "numerically" in Text(result.message).prose
+        return replace(result, verdict=Verdict.VERIFIED if numeric else Verdict.PROVED, residual=None,
+                       message=Text("holds exactly (the line before speaks of an approximation; this step "
+                                    "drops nothing)" + (": " if numeric else ""),
+                                    *( [result.message] if numeric else [])))
     return result
 
 
@@ -659,7 +675,10 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     (``st.bare_reading``: a member shared by two steps has one meaning)."""
     def prepared(m: Meaning) -> Meaning:
         e = substitute_free(m.expr, subs) if subs else m.expr  # free indices only, never a bound one
-        return Meaning(model.transform(e) if model is not None else e, m.row, m.col, m.readings)
+        if model is not None:  # the model brings its own deltas (M_kk' = I_kk' for sum-of-squares)
+            e = model.transform(e)
+            e = substitute_free(e, subs) if subs else e
+        return Meaning(e, m.row, m.col, m.readings)
 
     bare = biases and _bare_unit_sums(prev.expr, cur.expr)
     fixed = st.bare_reading if st is not None and bare else None
@@ -689,6 +708,10 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     if bare and st is not None and fixed is None and d.verdict != "failed":
         st.bare_reading = ctx.bias_absorbed  # this chain's bare sums keep the reading that held
     readings = tuple(dict.fromkeys(lhs.readings + rhs.readings))
+    if d.verdict == "failed" and d.counterexample is not None and _breaks_condition(d.counterexample, subs):
+        return StepResult(verdict=Verdict.UNSUPPORTED, readings=readings, message=Text(
+            "the only failure found breaks the stated condition (the numeric search does not keep to "
+            "it): ", d.message), counterexample=d.counterexample, **base)
     msg = Text(d.message)
     if subs and d.verdict in _CHECKED:
         msg += " (under the stated condition)"
@@ -1034,6 +1057,16 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
                       **base)
 
 
+def _breaks_condition(cex: Counterexample, subs: dict[sp.Expr, sp.Expr]) -> bool:
+    """The counterexample sets two indices equal that a condition (j \\neq j') keeps apart."""
+    for key, value in subs.items():
+        if isinstance(key, sp.KroneckerDelta) and value == 0:
+            a, b = (written(x) for x in key.args)
+            if a in cex.indices and b in cex.indices and cex.indices[a] == cex.indices[b]:
+                return True
+    return False
+
+
 def _book_quantity(node: ast.Node) -> bool:
     """``node`` has a meaning in the book's notation alone (``\\mathbf{H}`` is ∇∇E), so a
     display ``node = …`` states something about it rather than defining a new name."""
@@ -1127,6 +1160,10 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
     quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     book = None
+    if not target and not quantity and t.symbol.startswith("\\lambda") and st.lambda_written:
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that the "
+                          "document's regulariser is unchanged, but that regulariser is not one symhess reads "
+                          r"or names (tag it \tag{5.121} if it is the book's)", **base)
     if not target and not quantity and t.symbol.startswith("\\lambda") and any(k.startswith("w_") for k in st.mappings):
         # λ rescaled after the weights, with no regulariser written out: the book's (5.121)
         book = parse_chain(cat.BOOK["5.121"].statement or "", path="<PRML 5.121>").members[0].expr
@@ -1134,6 +1171,10 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         base = dict(base)
         base["assumptions"] = tuple(base.get("assumptions", ())) + (
             "checked against the book's regulariser (5.121), which the document does not write out",)
+    if not target and not quantity and t.symbol.startswith("\\lambda"):
+        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that a regulariser "
+                          "is unchanged, but no transformation of the weights is in force to check it against "
+                          r"(write it as a display first, e.g. w_{ji} \rightarrow \frac{1}{a} w_{ji})", **base)
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
         return StepResult(verdict=Verdict.DEFINITION, message=f"the transformation {t.key} \\to {latex(cur.expr)} "
@@ -1157,8 +1198,8 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
         return StepResult(verdict=Verdict.PROVED, message=f"leaves ({num}) invariant under the "
                           "transformations in force: " + res.message, **base)
     msg = f"does not leave ({num}) invariant under the transformations in force: " + res.message
-    written = latex(new).replace(" ", "")
-    if rec is not None and rec.erratum_note and any(h in written for h in ("1/2", "\\frac{1}{2}", "\\sqrt")):
+    printed = latex(new).replace(" ", "")
+    if rec is not None and rec.erratum_note and any(h in printed for h in ("1/2", "\\frac{1}{2}", "\\sqrt")):
         msg += f" — {rec.erratum_note}"
     return StepResult(verdict=Verdict.FAILED, message=msg, residual=res.residual, **base)
 

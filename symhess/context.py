@@ -242,13 +242,14 @@ class Setting:
     matrices: dict[str, tuple[tuple[str, ...], ast.Node | None]] = field(default_factory=dict)
     bias_line: int | None = None  # the line that first wrote the bias unit: biases in force after it
     bare_reading: bool | None = None  # this chain's bare Σ_i, Σ_j read from 0 (True) or 1 (False)
+    lambda_written: bool = False  # a display (not a mapping) writes λ: the document has its own regulariser
 
     def copy(self) -> Setting:
         """A snapshot (the dictionaries copied, the values shared: they are immutable)."""
         return Setting(
             dict(self.definitions), dict(self.notes), dict(self.symbols), self.error,
             self.error_note, self.user_error, dict(self.mappings), dict(self.named), self.one_pattern,
-            dict(self.matrices), self.bias_line, self.bare_reading)
+            dict(self.matrices), self.bias_line, self.bare_reading, self.lambda_written)
 
     def error_model(self) -> tuple[ErrorModel | None, str | None]:
         """The network's error model in force and the note naming it."""

@@ -217,3 +217,16 @@ def test_the_summary_shortens_a_long_message_at_a_word(tmp_path: Path) -> None:
     assert len(long) > 160
     item = rh.report_html(report).split("<li>")[1].split("</li>")[0]
     assert item.endswith(" …") and long.split()[0] in item
+
+
+@pytest.mark.parametrize("payload", ['<img/src="x"/onerror=alert(1)>', "<script>alert(1)</script>",
+                                     '</mtext><a href="javascript:alert(1)">x</a><mtext>'])
+def test_text_in_a_formula_never_becomes_markup(payload: str, tmp_path: Path) -> None:
+    """A reader's \\text{…} reaches the MathML converter verbatim; the report escapes it."""
+    notes = tmp_path / "n.md"
+    notes.write_text(f"$$ \\frac{{\\partial E_n}}{{\\partial w_{{kj}}^{{(2)}}}} = \\delta_k z_j \\quad "
+                     f"\\text{{{payload}}} $$\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    main(["check", str(notes), "--format", "html", "-o", str(out)])
+    page = out.read_text(encoding="utf-8")
+    assert "<img" not in page and "<script>alert" not in page and 'href="javascript' not in page

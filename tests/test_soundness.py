@@ -421,3 +421,29 @@ def test_prose_saying_nothing_is_neglected_keeps_the_display_exact(prose: str) -
 
 def test_r_with_a_space_before_its_bracket_is_still_the_r_operator() -> None:
     assert _chain_verdicts("$$ R (a_j + a_k) = R(a_j) + R(a_k) $$") == [["proved"]]
+
+
+# --------------------------------------------------------------------------- break-it, round 3
+def test_a_sum_does_not_capture_an_index_left_free_by_the_next_factor() -> None:
+    """(Σ_k δ_k)(Σ_k' M_kk') has k free in M_kk'; pulling the sums out must not bind it."""
+    text = "$$ \\sum_k \\sum_{k'} \\delta_k M_{kk'} = \\left(\\sum_k \\delta_k\\right) \\left(\\sum_{k'} M_{kk'}\\right) $$"
+    assert _chain_verdicts(text) == [["failed"]]
+
+
+def test_the_books_regulariser_is_not_used_when_the_document_wrote_its_own() -> None:
+    text = ("$$ \\Omega = \\frac{\\lambda_1}{2} \\sum_{w \\in \\mathcal{W}_1} w^2 + \\frac{\\lambda_2}{2} "
+            "\\sum_{w \\in \\mathcal{W}_2} w^4 $$\n\n$$ y_k \\to c y_k + d, \\quad w_{kj} \\to c w_{kj} $$\n\n"
+            "$$ \\lambda_2 \\to c^{-2} \\lambda_2 $$")
+    assert _chain_verdicts(text)[-1] == ["unsupported"]
+
+
+def test_a_distinctness_condition_holds_after_the_error_model_brings_its_deltas() -> None:
+    text = ("$$ E_n = \\frac{1}{2}\\sum_k (y_k - t_k)^2 $$\n\nWhen $k \\neq k'$:\n\n"
+            "$$ \\frac{\\partial^2 E_n}{\\partial a_k \\partial a_{k'}} = 0 $$")
+    assert _chain_verdicts(text)[-1] == ["proved"]
+
+
+@pytest.mark.parametrize("text, verdict", [(r"\sum_{k=1}^{K} 1 = K", "proved"), (r"\sum_k I_{kk} = K", "proved"),
+                                           (r"\sum_{n=1}^{N} 1 = N + 1", "failed")])
+def test_a_plain_size_letter_is_the_size(text: str, verdict: str) -> None:
+    assert _chain_verdicts(f"$$ {text} $$") == [[verdict]]

@@ -304,6 +304,9 @@ class _Interpreter:
                 self.readings.append(r"v read as the vector \mathbf{v} (5.96)")
             r = self.fresh_component()
             return Meaning(md.VV[r], r, None)
+        if not sub and not node.bold and not node.blackboard and not node.primes and name in ("D", "K", "N") \
+                and node.layer is None:  # K: the number of outputs, as in Σ_{k=1}^{K} (M and W also name matrices)
+            return Meaning(nw.SIZES[_SIZE_NAMES[name]])
         if not sub and not node.bold and not node.primes and name in self.bound:
             raise Unsupported(f"the summation index {node} used as a number inside its own sum", pos)
         if not sub and not node.bold and not node.blackboard and name not in _NETWORK_LETTERS:

@@ -83,9 +83,39 @@ def mathml(latex: str, display: bool = False) -> str:
     try:
         out = l2m.convert(body, display="block" if display else "inline")
     except Exception:  # noqa: BLE001 - any failure of the converter: show it readably
+        out = None
+    if out is None or not _safe_mathml(out):  # \text{<img onerror=…>} must never reach the page
         return (f'<math display="{"block" if display else "inline"}"><mtext class="tex-error" '
                 f'title="{html.escape(latex)}">{html.escape(to_unicode(latex))}</mtext></math>')
     return out
+
+
+_MATHML_TAGS = frozenset(
+    "math mi mn mo ms mtext mrow mfrac msqrt mroot msub msup msubsup munder mover munderover mtable "
+    "mtr mtd mlabeledtr mspace mstyle mpadded mphantom menclose mfenced merror mmultiscripts "
+    "mprescripts none semantics annotation".split())
+
+
+def _safe_mathml(markup: str) -> bool:
+    """``markup`` is well-formed MathML and nothing else: MathML elements only, no event
+    handlers or links (the reader's ``\\text{…}`` reaches the converter verbatim).
+
+    >>> _safe_mathml('<math><mi>x</mi></math>'), _safe_mathml('<math><mtext><img src="x" onerror="f()"/></mtext></math>')
+    (True, False)
+    """
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(markup)
+    except ET.ParseError:
+        return False
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag not in _MATHML_TAGS:
+            return False
+        if any(k.lower().startswith(("on", "href", "src", "xlink")) or "href" in k.lower() for k in el.attrib):
+            return False
+    return True
 
 
 def _display(latex: str) -> str:
