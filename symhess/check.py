@@ -277,13 +277,17 @@ def check_blocks(blocks: list[Block], path: str,
                                             "no chain before it to continue"))
                     continue
                 chain = replace(chain, members=(last, *chain.members), continues=False)
+                continued = True
+            else:
+                continued = False
             if len(chain.members) == 1:
                 items.extend(_single(chain, setting, b, number))
                 number += 1
                 last = chain.members[-1]
                 continue
             domain, generic = chain_domain(chain), _generic_units(chain)
-            setting.bare_reading = None  # each chain fixes its own reading of bare sums
+            if not continued:
+                setting.bare_reading = None  # each chain fixes its own reading of bare sums
             for s in range(1, len(chain.members)):
                 number += 1
                 job = _Job(n, chain, s, setting.copy(), conds, prose, number,
@@ -685,7 +689,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     lhs, rhs = prepared(lhs), prepared(rhs)
     d: Decision | None = None
     if fixed is not True:
-        d = decided(lhs, rhs, approximate=cur.approximate, biases=biases)
+        d = decided(lhs, rhs, approximate=cur.approximate, biases=biases, output=ctx.output)
     if bare and fixed is not False and (d is None or d.verdict == "failed"):
         # PRML reads a bare Σ_i two ways: with the bias absorbed (5.98) or written apart (5.113)
         absorbed = replace(ctx, bias_absorbed=True)
@@ -700,7 +704,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
                 return StepResult(verdict=Verdict.UNSUPPORTED, message="the chain's bare sums are read "
                                   "from the bias unit 0, and this step cannot be read so: " + exc.reason, **base)
         if lhs0 is not None and rhs0 is not None:
-            d0 = decided(lhs0, rhs0, approximate=cur.approximate, biases=True)
+            d0 = decided(lhs0, rhs0, approximate=cur.approximate, biases=True, output=ctx.output)
             if d is None or d0.verdict in _CHECKED or d0.verdict == "approximation":
                 d, lhs, rhs, ctx = d0, lhs0, rhs0, absorbed
                 lhs = Meaning(lhs.expr, lhs.row, lhs.col, lhs.readings + (BIAS_ABSORBED,))
@@ -971,8 +975,16 @@ def _definition(lhs_node: ast.Node, cur: ast.Member, st: Setting, ctx: Context, 
     builtin = None
     decorated = isinstance(node, ast.Symbol) and (node.accent is not None or node.calligraphic)
     known = isinstance(node, ast.Symbol) and (symbol_key(node) in st.symbols or symbol_key(node) in st.matrices)
+    if isinstance(node, ast.Symbol) and node.sub and not known:
+        # \mathbf{H}_1 after \mathbf{H}_L (a count family), \hat{a}_1 after \hat{a}_j (a concrete
+        # unit): claims about what is defined; \tilde{w}_{j0} after \tilde{w}_{ji} (the bias entry,
+        # PRML 5.116-5.117) is a definition of its own
+        head = str(replace(node, sub=()))
+        family = [k for k in (*st.symbols, *st.matrices) if k.startswith(head + "_")]
+        concrete = any(isinstance(i, ast.Number) and i.text != "0" for i in node.sub)
+        known = bool(family) and (concrete or any("#" in k for k in family))
     if known and not forced:
-        return None  # defined earlier: this is a claim about it
+        return None  # defined earlier (this or another subscript of it): this is a claim about it
     if isinstance(node, ast.Symbol) and not decorated and not node.bold and not forced and \
             node.name in _NETWORK_NAMES and not (node.name == "E" and not node.sub):
         return None  # a quantity of the network (x_i, z_j, w_kj …): a claim, never a new definition

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -116,12 +116,15 @@ def written(s: sp.Symbol) -> str:
     return {ROW: "r", COL: "s"}.get(s, s.name)
 
 
-def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: bool = False) -> Decision:
+def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: bool = False,
+           output: sp.Expr | None = None) -> Decision:
     """Judge ``lhs = rhs`` (or ``lhs ≃ rhs`` when ``approximate``).
 
     A side written ``0`` is the zero of the other side's shape, with its free indices.
     ``biases``: the document has bias units (it wrote one earlier), so the numbers are taken
-    with biases on as well as off even when this step does not mention one.
+    with biases on as well as off even when this step does not mention one.  ``output``: the
+    outputs' activation y_k = g(a) in terms of the symbol ``a`` (None: linear outputs, y_k = a_k),
+    which a good fit sets the targets to.
     """
     if rhs.expr.is_zero is True and rhs.expr.is_Number:
         rhs = Meaning(sp.S.Zero, lhs.row, lhs.col, rhs.readings)
@@ -168,7 +171,7 @@ def decide(lhs: Meaning, rhs: Meaning, *, approximate: bool = False, biases: boo
         if cex is None:
             return Decision("approximation", "written ≃ but holds exactly (numerically, "
                             + ranged_over(checked) + ")", sp.S.Zero, None, checked)
-        return _approximation(lhs, rhs, residual, cex, checked)
+        return _approximation(lhs, rhs, residual, cex, checked, output)
     if cex is not None and outside:
         return Decision("failed", outside, residual, cex, checked)
     if cex is None:
@@ -267,10 +270,16 @@ class Condition:
     apply: Callable[[sp.Expr], sp.Expr]
 
 
-def _good_fit(e: sp.Expr) -> sp.Expr:
-    """Targets equal to outputs: t_n -> y_n, t_k -> y_k (= a_k, linear outputs)."""
-    return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in (md.TN, nw.T, nw.Y),
-                     lambda x: (md.YN if x.base == md.TN else nw.A_OUT)[x.indices])
+def _good_fit(e: sp.Expr, output: sp.Expr | None = None) -> sp.Expr:
+    """Targets equal to outputs: t_n -> y_n, t_k -> y_k, where y_k = a_k for linear outputs and
+    g(a_k) for an output activation g (``output``, in the symbol ``a``): near a good fit it is
+    σ(a_k) − t_k that vanishes under cross-entropy, not a_k − t_k."""
+    def target(x: sp.Indexed) -> sp.Expr:
+        if x.base == md.TN:
+            return md.YN[x.indices]
+        a_k = nw.A_OUT[x.indices]
+        return a_k if output is None else output.xreplace({sp.Symbol("a"): a_k})
+    return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in (md.TN, nw.T, nw.Y), target)
 
 
 def _optimum(e: sp.Expr) -> sp.Expr:
@@ -310,12 +319,13 @@ def _vanishes(e: sp.Expr) -> bool:
 
 
 def _approximation(lhs: Meaning, rhs: Meaning, residual: sp.Expr | None,
-                   cex: Counterexample, checked: dict[str, Any]) -> Decision:
+                   cex: Counterexample, checked: dict[str, Any], output: sp.Expr | None = None) -> Decision:
     """``lhs ≃ rhs`` holds when the dropped remainder lhs − rhs vanishes under a condition the
     book uses for that approximation; otherwise it is failed, with the remainder shown."""
     dropped = lhs.expr - rhs.expr
     shown = _describe_dropped(residual)
-    conds = list(CONDITIONS)
+    conds = [replace(c, apply=lambda e: _good_fit(e, output)) if c.name == "good fit" else c
+             for c in CONDITIONS]
     if lhs.shape == "matrix":
         conds.append(Condition("diagonal", "off-diagonal elements of the matrix (a diagonal "
                                            "approximation)", _matrix_diagonal))
@@ -325,7 +335,7 @@ def _approximation(lhs: Meaning, rhs: Meaning, residual: sp.Expr | None,
             return Decision("approximation", Text("drops ", shown, f", {c.small}"), residual, None,
                             {**checked, "condition": c.name})
     both = dropped
-    for c in CONDITIONS:
+    for c in conds:
         both = c.apply(both)
     if both != dropped and _vanishes(both):
         return Decision("approximation", Text("drops ", shown, ", small near a good fit with off-diagonal "

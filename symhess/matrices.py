@@ -190,6 +190,12 @@ class _Env:
         key = symbol_key(node)
         if key in self.defs:
             return self.defined(key, node)
+        if node.sub:  # H_1, H_{2L} after H_L: the definition at that count
+            head = str(replace(node, sub=()))
+            family = [k for k, (params, _) in self.defs.items()
+                      if k.startswith(head + "_") and len(params) == len(node.sub)]
+            if len(family) == 1:
+                return self.defined(family[0], node)
         if not node.bold:
             if node.sub and node.name not in ("alpha", "beta", "lambda"):
                 raise NotMatrix(f"{node} is not a weight-space quantity", node.pos)

@@ -493,7 +493,8 @@ def candidates(wrong: ast.Node, other: ast.Node | None = None, *,
 
 # --------------------------------------------------------------------------- judging
 @functools.lru_cache(maxsize=2048)
-def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False, biases: bool = False) -> Decision:
+def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False, biases: bool = False,
+            output: sp.Expr | None = None) -> Decision:
     """:func:`symhess.equivalence.decide`, memoised: it is a pure function of the two meanings
     (numeric instances are seeded), and a file asks it the same question more than once (a
     step re-decided when a setting is inferred, a candidate that is the written side itself).
@@ -502,7 +503,7 @@ def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False, biases: bool 
     >>> decided(Meaning(MM[k, kp]), Meaning(MM[kp, k])).verdict
     'proved'
     """
-    return decide(lhs, rhs, approximate=approximate, biases=biases)
+    return decide(lhs, rhs, approximate=approximate, biases=biases, output=output)
 
 
 class StepJudge:

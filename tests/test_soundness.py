@@ -447,3 +447,32 @@ def test_a_distinctness_condition_holds_after_the_error_model_brings_its_deltas(
                                            (r"\sum_{n=1}^{N} 1 = N + 1", "failed")])
 def test_a_plain_size_letter_is_the_size(text: str, verdict: str) -> None:
     assert _chain_verdicts(f"$$ {text} $$") == [[verdict]]
+
+
+# --------------------------------------------------------------------------- break-it, round 4
+def test_a_good_fit_sets_the_targets_to_the_outputs_activation() -> None:
+    """Under cross-entropy with logistic outputs a good fit is σ(a_k) ≈ t_k, not a_k ≈ t_k."""
+    wrong = ("$$ \\frac{\\partial^2 E_n}{\\partial w_{kj} \\partial w_{kj}} \\simeq z_j^2 y_k (1 - y_k) "
+             "+ z_j^2 (a_k - t_k) \\quad (\\because (5.21)) $$")
+    assert _chain_verdicts(wrong) == [["failed"]]
+
+
+def test_another_subscript_of_a_defined_symbol_is_a_claim_about_it() -> None:
+    text = ("$$ \\mathbf{H}_L = \\sum_{n=1}^{L} \\mathbf{b}_n \\mathbf{b}_n^{\\mathrm{T}} $$\n\n"
+            "$$ \\mathbf{H}_{1} = 0 $$\n\n$$ \\mathbf{H}_{1} = \\mathbf{b}_1 \\mathbf{b}_1^{\\mathrm{T}} $$\n\n"
+            "$$ \\hat{a}_j = \\sum_i w_{ji} x_i $$\n\n$$ \\hat{a}_{1} = 0 $$")
+    v = _chain_verdicts(text)
+    assert v[1] == ["failed"] and v[2] == ["verified"] and v[4] != ["definition"]
+
+
+def test_a_chain_continued_in_the_next_display_keeps_its_reading() -> None:
+    text = ("$$ a_k = \\sum_{j=0}^{M} w_{kj} z_j $$\n\n$$ a_k = \\sum_j w_{kj} z_j $$\n\n"
+            "$$ = \\sum_{j=1}^{M} w_{kj} z_j $$")
+    assert _chain_verdicts(text)[-1] == ["failed"]
+
+
+def test_the_bias_entry_of_a_tilde_weight_is_a_definition_of_its_own() -> None:
+    """PRML 5.116-5.117 define \\tilde{w}_{ji} and then \\tilde{w}_{j0} separately."""
+    text = ("$$ \\tilde{w}_{ji} = \\frac{1}{a} w_{ji} $$\n\n"
+            "$$ \\tilde{w}_{j0} = w_{j0} - \\frac{b}{a} \\sum_i w_{ji} $$")
+    assert _chain_verdicts(text) == [["definition"], ["definition"]]
