@@ -39,7 +39,6 @@ import sympy as sp
 from . import catalogue as cat
 from . import model as md
 from . import network as nw
-from .calculus import substitute_free
 from .context import ERROR_MODELS, ONE_PATTERN_NOTE, ErrorModel, Setting, UserError, output_function
 from .documents import Block, blocks_from_text, derivation_files, find_blocks
 from .equivalence import Counterexample, Decision, written
@@ -51,7 +50,7 @@ from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interp
 from .notation.parser import parse_chain, parse_condition, parse_display
 from .notation.unparse import latex
 from .results import ChainVerdict, Text, Verdict
-from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, decided, search
+from .suggest import LIMIT as SUGGEST_CANDIDATES, StepJudge, Suggestion, decided, restricted, search
 
 
 _CITE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,3})(?![\d.])")
@@ -645,11 +644,11 @@ def _decide(job: _Job, setting: Setting, model: ErrorModel | None = None,
         base["assumptions"] = base["assumptions"] + (
             f"the network has biases: line {biases} writes the bias unit (x_0 = z_0 = 1, w_{{j0}}, "
             "w_{k0})",)
+    unread_condition = cur.unread_condition or job.unread_condition
     result = _judge(lhs, rhs, prev, cur, subs, model if domain == "network" else None, base, ctx,
-                    want_suggestion=in_place and job.suggest and not uses_h,
+                    want_suggestion=in_place and job.suggest and not uses_h and not unread_condition,
                     after_failure=job.after_failure and not uses_h, biases=biases is not None,
                     st=st if in_place else None)
-    unread_condition = cur.unread_condition or job.unread_condition
     if result.verdict == Verdict.FAILED and unread_condition:
         return replace(result, verdict=Verdict.UNSUPPORTED, suggestion=None, message=Text(
             f"the step states a condition symhess cannot read ({unread_condition}); without it "
@@ -678,10 +677,7 @@ def _judge(lhs: Meaning, rhs: Meaning, prev: ast.Member, cur: ast.Member, subs: 
     reading the chain's first such step holds under is kept for the rest of the chain
     (``st.bare_reading``: a member shared by two steps has one meaning)."""
     def prepared(m: Meaning) -> Meaning:
-        e = substitute_free(m.expr, subs) if subs else m.expr  # free indices only, never a bound one
-        if model is not None:  # the model brings its own deltas (M_kk' = I_kk' for sum-of-squares)
-            e = model.transform(e)
-            e = substitute_free(e, subs) if subs else e
+        e = restricted(m.expr, subs, model.transform if model is not None else None)
         return Meaning(e, m.row, m.col, m.readings)
 
     bare = biases and _bare_unit_sums(prev.expr, cur.expr)
@@ -1172,21 +1168,22 @@ def _mapping(prev: ast.Member, cur: ast.Member, st: Setting, ctx: Context,
     quantity = isinstance(node, ast.Symbol) and node.name in ("w", "x", "y", "t", "z", "a")
     target = [] if quantity else [k for k, (expr, _) in st.named.items() if t.symbol in _symbols_in(expr)]
     book = None
-    if not target and not quantity and t.symbol.startswith("\\lambda") and st.lambda_written:
-        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that the "
-                          "document's regulariser is unchanged, but that regulariser is not one symhess reads "
-                          r"or names (tag it \tag{5.121} if it is the book's)", **base)
-    if not target and not quantity and t.symbol.startswith("\\lambda") and any(k.startswith("w_") for k in st.mappings):
+    if not target and not quantity and t.symbol.startswith("\\lambda"):  # a regulariser is claimed unchanged
+        if st.lambda_written:
+            return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that the "
+                              "document's regulariser is unchanged, but that regulariser is not one symhess "
+                              r"reads or names (tag it \tag{5.121} if it is the book's)", **base)
+        if not any(k.startswith("w_") for k in st.mappings):
+            return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that a "
+                              "regulariser is unchanged, but no transformation of the weights is in force to "
+                              r"check it against (write it as a display first, e.g. w_{ji} \rightarrow "
+                              r"\frac{1}{a} w_{ji})", **base)
         # λ rescaled after the weights, with no regulariser written out: the book's (5.121)
         book = parse_chain(cat.BOOK["5.121"].statement or "", path="<PRML 5.121>").members[0].expr
         target = ["5.121"]
         base = dict(base)
         base["assumptions"] = tuple(base.get("assumptions", ())) + (
             "checked against the book's regulariser (5.121), which the document does not write out",)
-    if not target and not quantity and t.symbol.startswith("\\lambda"):
-        return StepResult(verdict=Verdict.UNSUPPORTED, message=f"a rescaling of {t.key} claims that a regulariser "
-                          "is unchanged, but no transformation of the weights is in force to check it against "
-                          r"(write it as a display first, e.g. w_{ji} \rightarrow \frac{1}{a} w_{ji})", **base)
     if not target:
         st.mappings[t.key] = (t.old, t.new, base["line"])
         return StepResult(verdict=Verdict.DEFINITION, message=f"the transformation {t.key} \\to {latex(cur.expr)} "

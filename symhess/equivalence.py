@@ -65,7 +65,7 @@ MAX_CONSTANT = 12       # the largest constant in an index range the numeric che
 __all__ = ["Condition", "Counterexample", "Decision", "Verdict", "decide", "elementary_zero", "equal",
            "free_indices", "free_variables", "judge", "linear_form", "matrix_parts", "mentions_bias",
            "nc_equal", "polynomial_zero", "ranged_over", "series_order", "set_partitions",
-           "symbolic_zero", "writes_bias", "written"]
+           "symbolic_zero", "written"]
 
 
 @dataclass(frozen=True)
@@ -592,22 +592,6 @@ def mentions_bias(e: sp.Expr) -> bool:
     if any(0 in kd.args for kd in e.atoms(sp.KroneckerDelta)):
         return True
     return any(not established_le(1, lo) for s in e.atoms(sp.Sum) for _, lo, _ in s.limits)
-
-
-def writes_bias(e: sp.Expr) -> bool:
-    """The bias unit written explicitly: index 0 of a network quantity (``w_{j0}``, ``x_0``,
-    ``z_0``, ``v_{k0}``) or a sum that starts at 0 — what puts biases in force for the rest of
-    a document (docs/NOTATION.md, "Biases").
-
-    >>> from symhess.network import W2, Z, k, j
-    >>> writes_bias(W2[k, 0]), writes_bias(sp.Sum(W2[k, j] * Z[j], (j, 0, nw.SIZES["j"])))
-    (True, True)
-    >>> writes_bias(sp.Sum(W2[k, j] * Z[j], (j, 1, nw.SIZES["j"]))), writes_bias(W2[k, j])
-    (False, False)
-    """
-    if any(x.base in _NETWORK_BASES and any(ix == 0 for ix in x.indices) for x in e.atoms(sp.Indexed)):
-        return True
-    return any(lo == 0 for s in e.atoms(sp.Sum) for _, lo, _ in s.limits)
 
 
 def set_partitions(items: list[Any]) -> list[list[list[Any]]]:

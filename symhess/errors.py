@@ -123,11 +123,6 @@ class Unsupported(_Reasoned):
     """
 
 
-class UnknownQuantity(Unsupported):
-    """A symbol with no meaning in the book's notation or the document: a name a document may
-    define (``Q = …``), as opposed to a book quantity whose meaning cannot be read here."""
-
-
 class IllFormed(_Reasoned):
     """The notation has a meaning, but it is not a well-formed quantity (e.g. matrix + vector)."""
 

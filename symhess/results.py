@@ -101,11 +101,6 @@ class Text:
         """The words alone, each expression shown as ``…`` (for logs and tests of wording)."""
         return "".join(p if isinstance(p, str) else "…" for p in self.parts)
 
-    @property
-    def maths(self) -> tuple[Any, ...]:
-        """The expressions in the message, in order."""
-        return tuple(p for p in self.parts if not isinstance(p, str))
-
 
 @dataclass(frozen=True)
 class Counterexample:

@@ -36,7 +36,7 @@ from .notation.interpret import Context, IllFormed, Meaning, Unsupported, interp
 from .notation.unparse import latex
 
 __all__ = ["Candidate", "Judge", "LIMIT", "Search", "StepJudge", "Suggestion", "candidates",
-           "decided", "search", "suggest"]
+           "decided", "restricted", "search", "suggest"]
 
 LIMIT = 150  # candidate edits per failed step: a count, never a clock (verdicts must not depend on speed)
 RESIDUAL_TERMS = 2  # the most terms a missing residual may have to be offered back as the correction
@@ -506,6 +506,23 @@ def decided(lhs: Meaning, rhs: Meaning, approximate: bool = False, biases: bool 
     return decide(lhs, rhs, approximate=approximate, biases=biases, output=output)
 
 
+def restricted(e: sp.Expr, subs: dict[sp.Expr, sp.Expr],
+               transform: Callable[[sp.Expr], sp.Expr] | None = None) -> sp.Expr:
+    """A side as a step decides it: a condition's substitutions on its free indices (never a
+    summation index), the error model's transform, and the substitutions again for the deltas
+    the model brings (M_kk' = I_kk' for the sum-of-squares error).
+
+    >>> from symhess.network import j, jp, Z
+    >>> restricted(sp.KroneckerDelta(j, jp) * Z[j], {sp.KroneckerDelta(j, jp): 0})
+    0
+    """
+    e = substitute_free(e, subs) if subs else e
+    if transform is not None:
+        e = transform(e)
+        e = substitute_free(e, subs) if subs else e
+    return e
+
+
 class StepJudge:
     """Decides ``fixed = candidate`` (``side="right"``) or ``candidate = fixed`` (``"left"``)
     in the step's setting: definitions ``ctx``, a cited condition's ``subs``, an error
@@ -541,10 +558,8 @@ class StepJudge:
             except Exception:  # noqa: BLE001 - an edited tree the parser would never build
                 self._meanings[node] = None
             else:
-                e = substitute_free(m.expr, self.subs) if self.subs else m.expr
-                if self.transform is not None:
-                    e = self.transform(e)
-                self._meanings[node] = Meaning(e, m.row, m.col, m.readings)
+                self._meanings[node] = Meaning(restricted(m.expr, self.subs, self.transform), m.row,
+                                               m.col, m.readings)
         return self._meanings[node]
 
     def __call__(self, node: ast.Node) -> Decision | None:

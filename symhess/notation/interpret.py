@@ -26,7 +26,7 @@ import sympy as sp
 from .. import model as md
 from .. import network as nw
 from ..calculus import collapse, derivative, provably_equal, r_operator, substitute_free
-from ..errors import IllFormed, UnknownQuantity, Unsupported
+from ..errors import IllFormed, Unsupported
 from . import ast
 from .unparse import latex
 
@@ -315,8 +315,8 @@ class _Interpreter:
         if "#" in letters:
             raise Unsupported(f"{node} names a concrete unit by number; symhess reads index letters "
                               "(i, j, k, n) and the bias unit 0", pos)
-        raise UnknownQuantity(f"unknown quantity {node} (see docs/NOTATION.md for the symbols symhess "
-                              "knows; define a new one in a display such as Q = …)", pos)
+        raise Unsupported(f"unknown quantity {node} (see docs/NOTATION.md for the symbols symhess "
+                          "knows; define a new one in a display such as Q = …)", pos)
 
     # ---------------------------------------------------------------- context (symhess.context)
     def _in_context(self, node: ast.Symbol) -> Meaning | None:

@@ -1284,12 +1284,8 @@ def _frac_arguments(toks: list[_Tok]) -> list[_Tok]:
             i += 1
             continue
         if pending and t.type == "LBRACE":  # a braced argument: copy it whole
-            depth, j = 0, i
-            while j < n:
-                depth += {"LBRACE": 1, "RBRACE": -1}.get(toks[j].type, 0)
-                if depth == 0:
-                    break
-                j += 1
+            end = _brace_end(toks, i)
+            j = n - 1 if end is None else end
             out += toks[i:j + 1]
             i = j + 1
             pending -= 1
@@ -1310,13 +1306,8 @@ def _sum_body_braces(toks: list[_Tok]) -> list[_Tok]:
         if out[i].type == "SUM":
             j = _skip_scripts(out, i + 1)
             if j < len(out) and out[j].type == "LBRACE":
-                depth, k = 0, j
-                while k < len(out):
-                    depth += {"LBRACE": 1, "RBRACE": -1}.get(out[k].type, 0)
-                    if depth == 0:
-                        break
-                    k += 1
-                if k < len(out):
+                k = _brace_end(out, j)
+                if k is not None:
                     del out[k]
                     del out[j]
         i += 1
